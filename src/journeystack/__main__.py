@@ -1,0 +1,5 @@
+"""`python -m journeystack` runs the command-line interface."""
+
+from journeystack.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,180 @@
+"""create_app(settings): the ASGI application, its lifespan, and the request pipeline.
+
+Every request: a request id, a capped body, route match, bearer-token check, one handler run in a
+worker thread (services are synchronous), and an SFMC error body for anything that goes wrong.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.types import Receive, Scope, Send
+
+from journeystack import errors as e
+from journeystack.config import Settings
+from journeystack.domain.clock import Clock, SystemClock
+from journeystack.domain.ids import IdGenerator, RandomIds
+from journeystack.services.context import ServiceContext
+from journeystack.services.tokens import TokenService
+from journeystack.storage.sql.store import SqlStore
+
+from .errors import render_error, render_internal_error
+from .http import ApiRequest, ApiResponse, json_response, normalise_query
+from .openapi import build_openapi
+from .routes import interactions, tokens
+from .routing import Route, Router
+from .state import AppState
+
+log = logging.getLogger("journeystack.api")
+access_log = logging.getLogger("journeystack.access")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class JourneystackApi:
+    """The request pipeline as a plain ASGI app; `create_app` wraps it with Starlette's lifespan."""
+
+    def __init__(self, settings: Settings, store: SqlStore, state: AppState) -> None:
+        self.settings = settings
+        self.store = store
+        self.state = state
+        route_list: list[Route] = [*tokens.routes(state), *interactions.routes(state)]
+        self.openapi = build_openapi(route_list)
+        route_list.append(
+            Route(
+                "GET", "/openapi.json", lambda _r: json_response(self.openapi), "openapi",
+                "This OpenAPI 3 document.", authenticated=False, scopes=(), tag="meta",
+            )
+        )  # fmt: skip
+        self.router = Router(route_list)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert scope["type"] == "http"
+        started = time.perf_counter()
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        given_id = headers.get("x-request-id", "")
+        request_id = given_id if _REQUEST_ID.match(given_id) else uuid.uuid4().hex
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        path = raw_path.decode("latin-1")
+        try:
+            body = await self._read_body(headers, receive)
+            request = ApiRequest(
+                method=scope["method"],
+                path=path,
+                params={},
+                query=normalise_query(scope.get("query_string", b"")),
+                headers=headers,
+                body=body,
+                base_url=_base_url(scope, headers),
+                request_id=request_id,
+            )
+            response = await anyio.to_thread.run_sync(self._process, request)
+        except e.JourneystackError as error:
+            response = render_error(error)
+        response.headers["X-Request-Id"] = request_id
+        await _send(send, response)
+        if self.settings.access_log:
+            access_log.info(
+                "%s %s %d %.1fms",
+                scope["method"],
+                path,
+                response.status,
+                (time.perf_counter() - started) * 1000,
+                extra={"request_id": request_id},
+            )
+
+    async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
+        limit = self.settings.max_body_bytes
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise e.PayloadTooLarge(limit)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise e.PayloadTooLarge(limit)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    def _process(self, request: ApiRequest) -> ApiResponse:
+        try:
+            route, request.params = self.router.match(request.method, request.path.split("?", 1)[0])
+            if route.authenticated:
+                request.grant = self.state.tokens.verify(_bearer(request.headers.get("authorization")))
+                needed = route.scopes + (route.strict_scopes if self.settings.strict_scopes else ())
+                if any(scope not in request.grant.scopes for scope in needed):
+                    raise e.InsufficientPrivileges()
+            return route.handler(request)
+        except e.JourneystackError as error:
+            return render_error(error)
+        except Exception:
+            log.exception("unexpected error", extra={"request_id": request.request_id})
+            return render_internal_error()
+
+
+def _bearer(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _base_url(scope: Scope, headers: dict[str, str]) -> str:
+    host = headers.get("host")
+    if not host:
+        server = scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}/"
+
+
+async def _send(send: Send, response: ApiResponse) -> None:
+    headers: list[tuple[bytes, bytes]] = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+    if response.body is not None:
+        headers.append((b"content-type", b"application/json; charset=utf-8"))
+        headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body or b""})
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+) -> Starlette:
+    """The journeystack ASGI application. Its lifespan applies pending migrations and closes pools."""
+    store = SqlStore(settings.database_url)
+    ctx = ServiceContext(uow=store, clock=clock or SystemClock(), ids=ids or RandomIds())
+    token_service = TokenService(ctx, settings.installed_packages(), lifetime_seconds=settings.token_lifetime_seconds)
+    api = JourneystackApi(settings, store, AppState(settings=settings, ctx=ctx, tokens=token_service))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(store.upgrade)
+        try:
+            yield
+        finally:
+            store.dispose()
+
+    app = Starlette(routes=[Mount("", app=api)], lifespan=lifespan)
+    app.state.api = api
+    return app
+
+
+def api_of(app: Any) -> JourneystackApi:
+    """The pipeline inside an app made by create_app (tests and the CLI reach services through it)."""
+    api: JourneystackApi = app.state.api
+    return api

@@ -1,0 +1,108 @@
+"""The request and response shapes handlers see, and the query-string rules SFMC clients rely on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+
+from journeystack.domain.auth import Grant
+from journeystack.errors import InvalidRequest, Problem
+
+JSON = "application/json; charset=utf-8"
+
+
+@dataclass(slots=True)
+class ApiRequest:
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    base_url: str
+    request_id: str
+    grant: Grant | None = None
+
+    @property
+    def mid(self) -> int:
+        assert self.grant is not None, "route declared without authentication"
+        return self.grant.mid
+
+
+@dataclass(slots=True)
+class ApiResponse:
+    status: int
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> ApiResponse:
+    return ApiResponse(status=status, body=orjson.dumps(payload), headers=headers or {})
+
+
+def normalise_query(query_string: bytes) -> dict[str, str]:
+    """Query parameters by case-insensitive name, `$` prefix optional; repeats are joined by commas.
+
+    SFMC's own UI and clients spell `$pageSize`, `$pagesize`, `versionNumber`, `VersionNumber`...
+    """
+    result: dict[str, str] = {}
+    for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        normal = name.lower().lstrip("$")
+        result[normal] = f"{result[normal]},{value}" if normal in result and value else value or result.get(normal, "")
+    return result
+
+
+def query_int(query: dict[str, str], name: str, *, minimum: int = 1, maximum: int | None = None) -> int | None:
+    """An integer query parameter, None when absent or empty. Raises InvalidRequest."""
+    raw = query.get(name.lower().lstrip("$"))
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum or (maximum is not None and value > maximum):
+        bound = f" between {minimum} and {maximum}" if maximum is not None else f" of at least {minimum}"
+        raise InvalidRequest([Problem(f"{name} must be a whole number{bound}.", 10005, name)])
+    return value
+
+
+def query_bool(query: dict[str, str], name: str, default: bool) -> bool:
+    raw = query.get(name.lower().lstrip("$"))
+    if raw is None or raw == "":
+        return default
+    lowered = raw.lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise InvalidRequest([Problem(f"{name} must be true or false.", 10005, name)])
+
+
+def parse_json_object(body: bytes, *, max_depth: int) -> dict[str, Any]:
+    """The request body as a JSON object. Raises InvalidRequest for anything else."""
+    try:
+        value = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        raise InvalidRequest([Problem("The request body is not valid JSON.", 10004, "")]) from None
+    if not isinstance(value, dict):
+        raise InvalidRequest([Problem("The request body must be a JSON object.", 10001, "")])
+    if _too_deep(value, max_depth):
+        raise InvalidRequest([Problem(f"The request body is nested deeper than {max_depth} levels.", 10003, "")])
+    return value
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values() if isinstance(child, dict | list))
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node if isinstance(child, dict | list))
+    return False

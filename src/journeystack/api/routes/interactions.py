@@ -1,0 +1,123 @@
+"""/interaction/v1/interactions: create, read, list, update and delete journey versions."""
+
+from __future__ import annotations
+
+from journeystack.domain.queries import MAX_PAGE_SIZE, JourneyQuery, OrderColumn
+from journeystack.errors import InvalidRequest, Problem
+from journeystack.services import journeys
+
+from ..http import ApiRequest, ApiResponse, json_response, parse_json_object, query_bool, query_int
+from ..routing import Route
+from ..schemas.journeys import JourneyCreate, JourneyUpdate, parse_create, parse_extras, parse_update, render, render_page
+from ..state import AppState
+
+BASE = "/interaction/v1/interactions"
+
+
+def _selector(request: ApiRequest) -> dict[str, str]:
+    if "key" in request.params:
+        return {"key": request.params["key"]}
+    return {"journey_id": request.params["id"].lower()}
+
+
+def _order(raw: str | None) -> tuple[OrderColumn, bool]:
+    if not raw:
+        return OrderColumn.MODIFIED_DATE, True
+    words = raw.replace(",", " ").split()
+    column = {"modifieddate": OrderColumn.MODIFIED_DATE, "name": OrderColumn.NAME}.get(words[0].lower())
+    direction = words[1].lower() if len(words) > 1 else "asc"
+    if column is None or direction not in ("asc", "desc") or len(words) > 2:
+        raise InvalidRequest([Problem("$orderBy must be ModifiedDate or Name, then ASC or DESC.", 10005, "$orderBy")])
+    return column, direction == "desc"
+
+
+def _api_version(raw: str | None) -> float | None:
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise InvalidRequest(
+            [Problem("specificApiVersionNumber must be a number.", 10005, "specificApiVersionNumber")]
+        ) from None
+
+
+def routes(state: AppState) -> list[Route]:
+    ctx = state.ctx
+    depth = state.settings.max_json_depth
+
+    def list_interactions(request: ApiRequest) -> ApiResponse:
+        q = request.query
+        column, descending = _order(q.get("orderby"))
+        query = JourneyQuery(
+            page=query_int(q, "$page") or 1,
+            page_size=query_int(q, "$pageSize", maximum=MAX_PAGE_SIZE) or 50,
+            most_recent_version_only=query_bool(q, "mostRecentVersionOnly", True),
+            journey_id=(q.get("id") or "").lower() or None,
+            key=q.get("key") or None,
+            status=q.get("status") or None,
+            name_or_description=q.get("nameordescription") or None,
+            definition_type=q.get("definitiontype") or None,
+            workflow_api_version=_api_version(q.get("specificapiversionnumber")),
+            order_by=column,
+            descending=descending,
+        )
+        extras = parse_extras(q.get("extras"))
+        activities = bool(extras & {"activities", "activity", "all"})
+        page = journeys.list_journeys(ctx, request.mid, query, with_spec=True)
+        return json_response(render_page(page, activities=activities, stats=bool(extras & {"stats", "all"})))
+
+    def create_interaction(request: ApiRequest) -> ApiResponse:
+        definition = parse_create(parse_json_object(request.body, max_depth=depth))
+        return json_response(render(journeys.create_journey(ctx, request.mid, definition)))
+
+    def get_interaction(request: ApiRequest) -> ApiResponse:
+        extras = parse_extras(request.query.get("extras"))
+        found = journeys.get_journey(
+            ctx, request.mid, version=query_int(request.query, "versionNumber"), **_selector(request)
+        )
+        return json_response(render(found, stats=bool(extras & {"stats", "all"})))
+
+    def update_interaction(request: ApiRequest) -> ApiResponse:
+        definition, version, seen = parse_update(parse_json_object(request.body, max_depth=depth))
+        query_version = query_int(request.query, "versionNumber")
+        if query_version is not None and query_version != version:
+            raise InvalidRequest([Problem("versionNumber does not match the body's version.", 10005, "versionNumber")])
+        if "key" in request.params and request.params["key"] != definition.key:
+            raise InvalidRequest([Problem("key does not match the key in the path.", 10005, "key")])
+        journey_id = request.params["id"].lower() if "id" in request.params else None
+        updated = journeys.update_journey(
+            ctx, request.mid, definition, version=version, seen_modified=seen, journey_id=journey_id
+        )
+        return json_response(render(updated))
+
+    def delete_interaction(request: ApiRequest) -> ApiResponse:
+        journey_id = journeys.delete_journey(
+            ctx, request.mid, version=query_int(request.query, "versionNumber"), **_selector(request)
+        )
+        return json_response(journey_id)
+
+    put_responses = {
+        304: "No change: the body matches the stored version (no body).",
+        400: "Malformed request (errorcode 400) or stale modifiedDate (errorcode 30000).",
+        404: "Interaction not found (errorcode 30003).",
+        409: "The version is not Draft or an operation is in flight on it (errorcode 409).",
+    }
+    get_responses = {404: "Interaction matching criteria not found (errorcode 30003)."}
+    delete_responses = {404: "Interaction not found.", 409: "The version is running (errorcode 30002)."}
+    list_query = (
+        "$page", "$pageSize", "mostRecentVersionOnly", "id", "key", "status", "nameOrDescription",
+        "definitionType", "specificApiVersionNumber", "$orderBy", "extras",
+    )  # fmt: skip
+    one_query = ("versionNumber", "extras")
+    return [
+        Route("GET", BASE, list_interactions, "getInteractionCollection", "List journeys (latest version of each by default).", query=list_query),
+        Route("POST", BASE, create_interaction, "postInteraction", "Create a journey, or version n+1 of a non-Draft one.", strict_scopes=("journeys_write",), request_schema=JourneyCreate, responses={409: "A Draft version exists (errorcode 30004)."}),
+        Route("PUT", BASE, update_interaction, "updateInteraction", "Update a Draft journey version.", strict_scopes=("journeys_write",), query=("versionNumber",), request_schema=JourneyUpdate, responses=put_responses),
+        Route("GET", BASE + "/key:{key}", get_interaction, "getInteractionByKey", "Get a journey version by key.", query=one_query, responses=get_responses),
+        Route("PUT", BASE + "/key:{key}", update_interaction, "updateInteractionByKey", "Update a Draft journey version by key.", strict_scopes=("journeys_write",), query=("versionNumber",), request_schema=JourneyUpdate, responses=put_responses),
+        Route("DELETE", BASE + "/key:{key}", delete_interaction, "deleteInteractionByKey", "Delete one version, or all versions, by key.", strict_scopes=("journeys_delete",), query=("versionNumber",), response_schema={"type": "string"}, responses=delete_responses),
+        Route("GET", BASE + "/{id}", get_interaction, "getInteraction", "Get a journey version by id.", query=one_query, responses=get_responses),
+        Route("PUT", BASE + "/{id}", update_interaction, "updateInteractionById", "Update a Draft journey version by id.", strict_scopes=("journeys_write",), query=("versionNumber",), request_schema=JourneyUpdate, responses=put_responses),
+        Route("DELETE", BASE + "/{id}", delete_interaction, "deleteInteraction", "Delete one version, or all versions, by id.", strict_scopes=("journeys_delete",), query=("versionNumber",), response_schema={"type": "string"}, responses=delete_responses),
+    ]  # fmt: skip

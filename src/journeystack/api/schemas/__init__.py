@@ -1,0 +1,1 @@
+"""Wire schemas: SFMC's camelCase names, request validation and response rendering."""

@@ -1,0 +1,156 @@
+"""Journey bodies on the wire: parsing POST/PUT bodies into definitions, rendering versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
+
+from journeystack.domain.dates import format_ms
+from journeystack.domain.journey import WORKFLOW_API_VERSIONS, JourneyDefinition, JourneyVersion
+from journeystack.domain.queries import Page
+from journeystack.errors import InvalidRequest, Problem
+
+# Members the server owns: ignored when a client sends them (SFMC: "can never be updated").
+SERVER_OWNED = frozenset(
+    {"id", "definitionId", "version", "status", "createdDate", "modifiedDate", "lastPublishedDate", "stats", "healthStats"}
+)
+# Members held as attributes of the definition rather than inside the Journey Spec document.
+ATTRIBUTES = frozenset({"key", "name", "description", "workflowApiVersion", "entryMode", "definitionType"})
+
+_MISSING_CODE = 10002
+_TYPE_CODE = 10001
+
+
+class JourneyCreate(BaseModel):
+    """A journey as POSTed. Any other Journey Spec member is kept as sent."""
+
+    model_config = ConfigDict(extra="allow", title="JourneyCreate")
+
+    key: StrictStr = Field(min_length=1, max_length=200, description="The journey's key, unique per business unit.")
+    name: StrictStr = Field(min_length=1, max_length=400)
+    workflowApiVersion: float = Field(description="Journey Spec version: 0.5 or 1.0.")
+    description: StrictStr | None = Field(default=None, max_length=4000)
+    entryMode: StrictStr | None = Field(
+        default=None, description="NotSet, MultipleEntries, OnceAndDone or SingleEntryAcrossAllVersions."
+    )
+    definitionType: StrictStr | None = Field(default=None, description="Multistep, Quicksend or Transactional.")
+    triggers: list[dict[str, Any]] | None = Field(default=None, max_length=10)
+    activities: list[dict[str, Any]] | None = Field(default=None, max_length=1000)
+    goals: list[dict[str, Any]] | None = Field(default=None, max_length=100)
+    exits: list[dict[str, Any]] | None = Field(default=None, max_length=100)
+    notifiers: list[Any] | None = Field(default=None, max_length=100)
+    defaults: dict[str, Any] | None = None
+    metaData: dict[str, Any] | None = None
+
+    @field_validator("workflowApiVersion", mode="before")
+    @classmethod
+    def _known_version(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float) or float(value) not in WORKFLOW_API_VERSIONS:
+            raise ValueError("workflowApiVersion must be the number 0.5 or 1.0")
+        return value
+
+
+class JourneyUpdate(JourneyCreate):
+    """A journey version as PUT: `version` selects it, `modifiedDate` must match the stored one."""
+
+    model_config = ConfigDict(extra="allow", title="JourneyUpdate")
+
+    version: int = Field(ge=1, description="The version to update.")
+    modifiedDate: StrictStr | None = Field(
+        default=None, description="Must equal, character for character, the modifiedDate last returned."
+    )
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("version must be a whole number")
+        return value
+
+
+def _problems(error: ValidationError) -> list[Problem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"])
+        if item["type"] == "missing":
+            problems.append(Problem(f"{where} is required.", _MISSING_CODE, where))
+        else:
+            problems.append(Problem(f"{where}: {item['msg']}.", _TYPE_CODE, where))
+    return problems
+
+
+def _definition(model: JourneyCreate, raw: dict[str, Any]) -> JourneyDefinition:
+    spec = {name: value for name, value in raw.items() if name not in SERVER_OWNED and name not in ATTRIBUTES}
+    return JourneyDefinition.build(
+        key=model.key,
+        name=model.name,
+        workflow_api_version=model.workflowApiVersion,
+        description=model.description,
+        entry_mode=model.entryMode,
+        definition_type=model.definitionType,
+        spec=spec,
+    )
+
+
+def parse_create(raw: dict[str, Any]) -> JourneyDefinition:
+    """Raises InvalidRequest naming every missing or ill-typed field."""
+    try:
+        model = JourneyCreate.model_validate(raw)
+    except ValidationError as error:
+        raise InvalidRequest(_problems(error)) from None
+    return _definition(model, raw)
+
+
+def parse_update(raw: dict[str, Any]) -> tuple[JourneyDefinition, int, str | None]:
+    """The definition, the version it targets and the modifiedDate the client saw."""
+    try:
+        model = JourneyUpdate.model_validate(raw)
+    except ValidationError as error:
+        raise InvalidRequest(_problems(error)) from None
+    return _definition(model, raw), model.version, model.modifiedDate
+
+
+EMPTY_STATS = {"currentPopulation": 0, "cumulativePopulation": 0, "metGoal": 0, "metExitCriteria": 0, "goalPerformance": 0}
+
+
+def render(version: JourneyVersion, *, activities: bool = True, stats: bool = False) -> dict[str, Any]:
+    """A journey version as SFMC writes it."""
+    d = version.definition
+    wire: dict[str, Any] = {
+        "id": version.id,
+        "key": version.key,
+        "name": d.name,
+        "lastPublishedDate": format_ms(version.last_published_ms),
+        "description": d.description,
+        "version": version.version,
+        "workflowApiVersion": 1 if d.workflow_api_version == 1.0 else d.workflow_api_version,
+        "createdDate": format_ms(version.created_ms),
+        "modifiedDate": format_ms(version.modified_ms),
+    }
+    wire.update(d.spec)
+    if not activities:
+        wire["activities"] = []
+        wire["triggers"] = []
+    wire["entryMode"] = d.entry_mode
+    wire["definitionType"] = d.definition_type
+    wire["status"] = version.status.value
+    wire["definitionId"] = version.definition_id
+    if stats:
+        wire["stats"] = dict(EMPTY_STATS)
+    return wire
+
+
+def render_page(page: Page[JourneyVersion], *, activities: bool, stats: bool) -> dict[str, Any]:
+    return {
+        "count": page.count,
+        "page": page.page,
+        "pageSize": page.page_size,
+        "links": {},
+        "items": [render(v, activities=activities, stats=stats) for v in page.items],
+    }
+
+
+def parse_extras(raw: str | None) -> set[str]:
+    """`extras` as a set of lower-case words (`all`, `activities`, `outcome(s)`, `stats`, ...)."""
+    return {word.strip().lower() for word in (raw or "").split(",") if word.strip()}

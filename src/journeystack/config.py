@@ -1,0 +1,86 @@
+"""Typed settings for journeystack, read from JOURNEYSTACK_* environment variables and CLI flags."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from journeystack.domain.auth import ALL_SCOPES, InstalledPackage
+
+DEFAULT_DATA_DIR = Path(".journeystack")
+DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATA_DIR / 'journeystack.db'}"
+
+
+class PackageConfig(BaseModel):
+    """One installed package as written in the packages file or JOURNEYSTACK_PACKAGES."""
+
+    client_id: str = Field(min_length=1)
+    client_secret: str = Field(min_length=1)
+    mids: list[int] = Field(min_length=1)
+    scopes: list[str] = Field(default_factory=lambda: list(ALL_SCOPES))
+
+    def to_domain(self) -> InstalledPackage:
+        return InstalledPackage(
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            mids=tuple(self.mids),
+            scopes=frozenset(self.scopes),
+        )
+
+
+DEFAULT_PACKAGE = PackageConfig(client_id="journeystack", client_secret="journeystack", mids=[1000001])
+
+
+class Settings(BaseSettings):
+    """Everything journeystack can be configured with; build it with `load_settings`."""
+
+    model_config = SettingsConfigDict(env_prefix="JOURNEYSTACK_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=4599, ge=0, le=65535)
+    database_url: str = DEFAULT_DATABASE_URL
+    # Installed packages: a JSON file (list of PackageConfig) and/or inline JSON; the default package
+    # is used only when neither names any package.
+    packages_file: Path | None = None
+    packages: list[PackageConfig] = Field(default_factory=list)
+    # Absolute base URL clients should use (e.g. behind a proxy); default: as the client reached us.
+    public_url: str | None = None
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    max_json_depth: int = Field(default=64, ge=8)
+    token_lifetime_seconds: int = Field(default=1200, ge=60)
+    log_level: str = "info"
+    access_log: bool = True
+    # How long a publish or validate operation stays "in process" before it is run.
+    operation_delay_seconds: float = Field(default=1.0, ge=0)
+    strict_scopes: bool = False
+
+    @field_validator("packages", mode="before")
+    @classmethod
+    def _packages_from_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else []
+        return value
+
+    def installed_packages(self) -> list[InstalledPackage]:
+        """The packages that may ask for tokens (the default one when none is configured)."""
+        configured = list(self.packages)
+        if self.packages_file is not None:
+            raw = json.loads(self.packages_file.read_text(encoding="utf-8"))
+            configured.extend(PackageConfig.model_validate(item) for item in raw)
+        return [p.to_domain() for p in (configured or [DEFAULT_PACKAGE])]
+
+    def database_url_for_display(self) -> str:
+        """The store URL with any password masked, safe to print and log."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment, then apply explicit overrides (CLI flags, tests)."""
+    clean = {name: value for name, value in overrides.items() if value is not None}
+    return Settings(**clean)

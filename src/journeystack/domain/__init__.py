@@ -1,0 +1,1 @@
+"""Pure domain model of journeystack: no web framework, no SQL."""

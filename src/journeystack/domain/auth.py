@@ -1,0 +1,104 @@
+"""Installed packages, scopes and the rules for granting and checking access tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from journeystack.errors import InvalidClient, UnauthorizedClient, UnsupportedGrantType
+
+JOURNEY_SCOPES = (
+    "journeys_read",
+    "journeys_write",
+    "journeys_execute",
+    "journeys_aspr",
+    "journeys_delete",
+)
+# What the default package may ask for: every journey scope plus the ones Journey Builder routes
+# (events, folders) also look at.
+ALL_SCOPES = (
+    *JOURNEY_SCOPES,
+    "list_and_subscribers_read",
+    "list_and_subscribers_write",
+    "data_extensions_read",
+    "data_extensions_write",
+    "email_read",
+    "email_write",
+    "email_send",
+    "saved_content_read",
+    "saved_content_write",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InstalledPackage:
+    """An API integration that may request tokens for the business units (MIDs) it lists."""
+
+    client_id: str
+    client_secret: str
+    mids: tuple[int, ...]
+    scopes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What an access token stands for: a package acting for one business unit with some scopes."""
+
+    client_id: str
+    mid: int
+    scopes: frozenset[str]
+    expires_at_ms: int
+
+    def scope_string(self) -> str:
+        return " ".join(sorted(self.scopes))
+
+
+def parse_account_id(raw: object) -> int | None:
+    """`account_id` arrives as a number or a numeric string; None when absent."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw.strip())
+    return -1  # present but unusable: never a MID, so the grant is refused
+
+
+def grant_for(
+    package: InstalledPackage | None,
+    *,
+    grant_type: object,
+    client_secret: object,
+    account_id: object,
+    scope: object,
+    now_ms: int,
+    lifetime_ms: int,
+) -> Grant:
+    """Decide what a token request gets.
+
+    Raises UnsupportedGrantType, InvalidClient (unknown client or wrong secret), UnauthorizedClient
+    (account_id names a business unit the package may not act for).
+    """
+    if grant_type != "client_credentials":
+        raise UnsupportedGrantType()
+    if package is None or not isinstance(client_secret, str):
+        raise InvalidClient()
+    if not _constant_time_equal(package.client_secret, client_secret):
+        raise InvalidClient()
+    mid = parse_account_id(account_id)
+    if mid is None:
+        mid = package.mids[0]
+    if mid not in package.mids:
+        raise UnauthorizedClient()
+    scopes = package.scopes
+    # SFMC: omitted scope -> every scope of the package; a list -> only those the package has.
+    if isinstance(scope, str):
+        scopes = frozenset(s for s in scope.split() if s in package.scopes)
+    return Grant(client_id=package.client_id, mid=mid, scopes=scopes, expires_at_ms=now_ms + lifetime_ms)
+
+
+def _constant_time_equal(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))

@@ -1,0 +1,39 @@
+"""SFMC's date format: local ISO-8601 without offset, 0-3 fraction digits, trailing zeros trimmed."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+NEVER = "0001-01-01T00:00:00"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_PATTERN = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$")
+
+
+def format_ms(ms: int | None) -> str:
+    """Render epoch milliseconds (UTC) the way SFMC renders dates; None is SFMC's 'never'."""
+    if ms is None:
+        return NEVER
+    moment = _EPOCH + timedelta(milliseconds=ms)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    fraction = ms % 1000
+    if fraction:
+        text += "." + f"{fraction:03d}".rstrip("0")
+    return text
+
+
+def parse_canonical(text: str) -> int | None:
+    """Epoch milliseconds of a date string, or None unless it is exactly as `format_ms` writes it.
+
+    Comparing `modifiedDate` character for character is the same as parsing only canonical text.
+    """
+    match = _PATTERN.match(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction = match.groups()
+    try:
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=UTC)
+    except ValueError:
+        return None
+    ms = (moment - _EPOCH) // timedelta(milliseconds=1) + (int(fraction.ljust(3, "0")) if fraction else 0)
+    return ms if format_ms(ms) == text else None

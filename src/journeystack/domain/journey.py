@@ -1,0 +1,219 @@
+"""Journeys and their versions: identity, server-owned fields, defaults and the editing rules.
+
+A journey's definition has a few attributes the server reasons about (name, entry mode, ...) and a
+Journey Spec document (triggers, activities, goals, ...). The document is SFMC's own format, so it is
+kept under its wire member names, exactly as the client sent it, and round-trips unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from journeystack.errors import (
+    DraftVersionExists,
+    NoChange,
+    StaleModifiedDate,
+    VersionNotEditable,
+)
+
+from .dates import parse_canonical
+from .ids import IdGenerator
+
+
+class Status(StrEnum):
+    DRAFT = "Draft"
+    PUBLISHED = "Published"
+    UNPUBLISHED = "Unpublished"
+    STOPPED = "Stopped"
+    PAUSED = "Paused"
+    SCHEDULED_TO_PUBLISH = "ScheduledToPublish"
+    DELETED = "Deleted"
+
+
+WORKFLOW_API_VERSIONS = (0.5, 1.0)
+ENTRY_MODES = ("NotSet", "MultipleEntries", "OnceAndDone", "SingleEntryAcrossAllVersions")
+DEFINITION_TYPES = ("Multistep", "Quicksend", "Transactional")
+
+# Journey Spec members a bare create gets (SFMC's recorded create response).
+_SPEC_DEFAULTS: dict[str, Any] = {
+    "activities": [],
+    "triggers": [],
+    "goals": [],
+    "exits": [],
+    "notifiers": [],
+    "defaults": {"properties": {}},
+    "metaData": {},
+    "executionMode": "Production",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyDefinition:
+    """What a client may set on a journey version."""
+
+    key: str
+    name: str
+    description: str
+    workflow_api_version: float
+    entry_mode: str
+    definition_type: str
+    spec: dict[str, Any]
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        key: str,
+        name: str,
+        workflow_api_version: float,
+        description: str | None = None,
+        entry_mode: str | None = None,
+        definition_type: str | None = None,
+        spec: dict[str, Any] | None = None,
+    ) -> JourneyDefinition:
+        """A definition with SFMC's defaults filled in for whatever the client left out."""
+        filled = {name_: copy.deepcopy(value) for name_, value in _SPEC_DEFAULTS.items()}
+        for member, value in (spec or {}).items():
+            filled[member] = _default_if_null(member, value)
+        return cls(
+            key=key,
+            name=name,
+            description=description or "",
+            workflow_api_version=float(workflow_api_version),
+            entry_mode=entry_mode or "NotSet",
+            definition_type=definition_type or "Multistep",
+            spec=filled,
+        )
+
+    def same_content(self, other: JourneyDefinition) -> bool:
+        return (
+            self.name == other.name
+            and self.description == other.description
+            and self.workflow_api_version == other.workflow_api_version
+            and self.entry_mode == other.entry_mode
+            and self.definition_type == other.definition_type
+            and self.spec == other.spec
+        )
+
+
+def _default_if_null(member: str, value: Any) -> Any:
+    if value is None and member in _SPEC_DEFAULTS:
+        return copy.deepcopy(_SPEC_DEFAULTS[member])
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyVersion:
+    """One stored version of a journey in one business unit."""
+
+    mid: int
+    id: str
+    key: str
+    version: int
+    definition_id: str
+    status: Status
+    created_ms: int
+    modified_ms: int
+    last_published_ms: int | None
+    definition: JourneyDefinition
+    operation_id: str | None = None
+
+    @property
+    def editable(self) -> bool:
+        return self.status is Status.DRAFT and self.operation_id is None
+
+
+def first_version(definition: JourneyDefinition, *, mid: int, ids: IdGenerator, now_ms: int) -> JourneyVersion:
+    """Version 1 of a new journey; its definitionId is the journey id."""
+    journey_id = ids.new_id()
+    return JourneyVersion(
+        mid=mid,
+        id=journey_id,
+        key=definition.key,
+        version=1,
+        definition_id=journey_id,
+        status=Status.DRAFT,
+        created_ms=now_ms,
+        modified_ms=now_ms,
+        last_published_ms=None,
+        definition=definition,
+    )
+
+
+def next_version(
+    latest: JourneyVersion, definition: JourneyDefinition, *, ids: IdGenerator, now_ms: int
+) -> JourneyVersion:
+    """Version n+1 of an existing journey, the way POST of a known key makes one.
+
+    Raises DraftVersionExists when the latest version is still a Draft (edit that one instead).
+    """
+    if latest.status is Status.DRAFT:
+        raise DraftVersionExists()
+    return JourneyVersion(
+        mid=latest.mid,
+        id=latest.id,
+        key=latest.key,
+        version=latest.version + 1,
+        definition_id=ids.new_id(),
+        status=Status.DRAFT,
+        created_ms=now_ms,
+        modified_ms=now_ms,
+        last_published_ms=None,
+        definition=definition,
+    )
+
+
+def next_modified_ms(current_ms: int, now_ms: int) -> int:
+    """A modifiedDate strictly after the current one, even within one millisecond."""
+    return max(now_ms, current_ms + 1)
+
+
+def check_update(
+    current: JourneyVersion, definition: JourneyDefinition, seen_modified: str | None
+) -> int:
+    """The rules of an update, in SFMC's order; returns the modifiedDate (ms) the client saw.
+
+    Raises VersionNotEditable (not Draft, or an operation in flight), StaleModifiedDate (missing or
+    different modifiedDate), NoChange (nothing would change).
+    """
+    if not current.editable:
+        raise VersionNotEditable()
+    seen_ms = parse_canonical(seen_modified) if isinstance(seen_modified, str) else None
+    if seen_ms is None or seen_ms != current.modified_ms:
+        raise StaleModifiedDate()
+    if current.definition.same_content(definition):
+        raise NoChange()
+    return seen_ms
+
+
+def updated(current: JourneyVersion, definition: JourneyDefinition, *, now_ms: int) -> JourneyVersion:
+    """The version after a successful update; server-owned fields keep their stored values."""
+    return replace(
+        current,
+        definition=definition,
+        modified_ms=next_modified_ms(current.modified_ms, now_ms),
+    )
+
+
+def deleted(current: JourneyVersion, *, now_ms: int) -> JourneyVersion:
+    return replace(current, status=Status.DELETED, modified_ms=next_modified_ms(current.modified_ms, now_ms))
+
+
+_RUNNING = (Status.PUBLISHED, Status.PAUSED, Status.SCHEDULED_TO_PUBLISH)
+
+
+def check_deletable(current: JourneyVersion) -> None:
+    """Deleting a running version is refused: stop it first (SFMC practitioners report the same).
+
+    Raises InvalidStateTransition for Published, Paused and ScheduledToPublish versions and
+    VersionNotEditable while a publish or validate operation is in flight.
+    """
+    from journeystack.errors import InvalidStateTransition
+
+    if current.status in _RUNNING:
+        raise InvalidStateTransition(f"Cannot delete interaction in {current.status.value} status.")
+    if current.operation_id is not None:
+        raise VersionNotEditable()

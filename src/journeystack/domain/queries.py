@@ -1,0 +1,45 @@
+"""The journey list query: filters, ordering and paging, validated before storage sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class OrderColumn(StrEnum):
+    MODIFIED_DATE = "modified"
+    NAME = "name"
+
+
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyQuery:
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+    most_recent_version_only: bool = True
+    journey_id: str | None = None
+    key: str | None = None
+    status: str | None = None
+    name_or_description: str | None = None
+    definition_type: str | None = None
+    workflow_api_version: float | None = None
+    order_by: OrderColumn = OrderColumn.MODIFIED_DATE
+    descending: bool = True
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    count: int
+    page: int
+    page_size: int
+    items: list[T]

@@ -1,0 +1,163 @@
+"""The domain error tree: what can go wrong, in journeystack's own words.
+
+    JourneystackError
+    ├── InvalidRequest            a client sent something ill-formed (fields named in `problems`)
+    │   └── SpecValidationFailed  the Journey Spec checks refused a definition
+    ├── NotAuthenticated          no, unknown or expired bearer token
+    ├── OAuthError                a token request refused (OAuth 2 error body, not SFMC's envelope)
+    │   ├── InvalidTokenRequest   the token request body is not a JSON object
+    │   ├── InvalidClient         bad client credentials
+    │   ├── UnauthorizedClient    the package may not act for the requested business unit
+    │   └── UnsupportedGrantType  a grant other than client_credentials
+    ├── PayloadTooLarge           the request body is over the configured cap
+    ├── RouteNotFound             no such resource
+    ├── MethodNotAllowed          the resource exists, the HTTP method does not
+    ├── InsufficientPrivileges    the token lacks a scope the route needs
+    ├── NotFound                  a journey (or version) does not exist for this business unit
+    │   └── CriteriaNotFound      the same, as answered by GET (SFMC words it differently)
+    ├── StaleModifiedDate         optimistic-concurrency check failed
+    ├── VersionNotEditable        the version is not Draft, or an operation is in flight on it
+    ├── DraftVersionExists        POST of a key whose latest version is still a Draft
+    ├── InvalidStateTransition    a lifecycle change the version's status does not allow
+    └── NoChange                  an update that would change nothing
+
+Each error carries a stable `code` (SFMC's errorcode where one exists) and a message; `api/errors.py`
+alone decides the HTTP status and the wire body.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a request: where it is and what is wrong with it."""
+
+    message: str
+    code: int
+    path: str = ""
+
+
+class JourneystackError(Exception):
+    """Base of every error journeystack raises on purpose."""
+
+    code: int = 0
+    default_message: str = "Error"
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class InvalidRequest(JourneystackError):
+    code = 400
+    default_message = "Please validate that your request is properly formed."
+
+    def __init__(self, problems: list[Problem] | None = None, message: str | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class SpecValidationFailed(InvalidRequest):
+    code = 10006
+    default_message = "Validation Errors Occurred!"
+
+
+class NotAuthenticated(JourneystackError):
+    code = 0
+    default_message = "Not Authorized"
+
+
+class OAuthError(JourneystackError):
+    oauth_error = "invalid_request"
+
+
+class InvalidTokenRequest(OAuthError):
+    oauth_error = "invalid_request"
+    default_message = "The request body must be a JSON object with grant_type, client_id and client_secret."
+
+
+class InvalidClient(OAuthError):
+    oauth_error = "invalid_client"
+    default_message = (
+        "Client authentication failed. Make sure that the client ID and client secret are valid "
+        "and that the package is installed and enabled."
+    )
+
+
+class UnauthorizedClient(OAuthError):
+    oauth_error = "unauthorized_client"
+    default_message = "The client is not authorized to act for the requested account."
+
+
+class UnsupportedGrantType(OAuthError):
+    oauth_error = "unsupported_grant_type"
+    default_message = "Use the client_credentials grant type."
+
+
+class InsufficientPrivileges(JourneystackError):
+    code = 20002
+    default_message = "Insufficient Privileges"
+
+
+class NotFound(JourneystackError):
+    code = 30003
+    default_message = "Interaction not found."
+
+
+class CriteriaNotFound(NotFound):
+    default_message = "Interaction matching criteria not found."
+
+
+class StaleModifiedDate(JourneystackError):
+    code = 30000
+    default_message = "Another user recently modified this journey. Refresh to edit the latest version."
+
+
+class VersionNotEditable(JourneystackError):
+    code = 409
+    default_message = (
+        "Conflict, this change would cause a current operation on the specified interaction "
+        "or a running interaction to be changed, which is not permitted"
+    )
+
+
+class DraftVersionExists(JourneystackError):
+    code = 30004
+    default_message = (
+        "A draft version of this interaction already exists. Update or delete the draft version "
+        "before creating a new one."
+    )
+
+
+class InvalidStateTransition(JourneystackError):
+    code = 30002
+    default_message = "Invalid state transition."
+
+
+class NoChange(JourneystackError):
+    code = 304
+    default_message = "No change has been processed, supplied data matches that on the server."
+
+
+class PayloadTooLarge(JourneystackError):
+    code = 10000
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The request body is larger than the {limit}-byte limit.")
+        self.limit = limit
+
+
+class RouteNotFound(JourneystackError):
+    code = 404
+    default_message = "The requested resource does not exist."
+
+
+class MethodNotAllowed(JourneystackError):
+    code = 30001
+    default_message = "Invalid operation: the HTTP method is not supported by this resource."
+
+    def __init__(self, allowed: list[str]) -> None:
+        super().__init__()
+        self.allowed = allowed

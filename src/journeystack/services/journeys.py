@@ -1,0 +1,127 @@
+"""Journey use cases: create (or new version), read, list, update and delete journey versions."""
+
+from __future__ import annotations
+
+from journeystack.domain import journey as rules
+from journeystack.domain.journey import JourneyDefinition, JourneyVersion, Status
+from journeystack.domain.queries import JourneyQuery, Page
+from journeystack.errors import (
+    CriteriaNotFound,
+    DraftVersionExists,
+    InvalidRequest,
+    NotFound,
+    Problem,
+    StaleModifiedDate,
+    VersionNotEditable,
+)
+from journeystack.storage.ports import WriteConflict
+
+from .context import ServiceContext
+
+
+def create_journey(ctx: ServiceContext, mid: int, definition: JourneyDefinition) -> JourneyVersion:
+    """Create a journey, or version n+1 when the key exists and its latest version is not Draft.
+
+    Raises DraftVersionExists (errorcode 30004) when the latest version is a Draft: SFMC's docs are
+    silent; journeystack refuses rather than overwrite (docs/differences.md).
+    """
+    with ctx.uow(write=True) as uow:
+        latest = uow.journeys.latest(mid, key=definition.key)
+        now = ctx.clock.now_ms()
+        if latest is None:
+            version = rules.first_version(definition, mid=mid, ids=ctx.ids, now_ms=now)
+        else:
+            version = rules.next_version(latest, definition, ids=ctx.ids, now_ms=now)
+        try:
+            uow.journeys.add(version)
+        except WriteConflict:
+            # Another request created this key (or its next version) a moment ago; that one is a Draft.
+            raise DraftVersionExists() from None
+        uow.commit()
+    return version
+
+
+def get_journey(
+    ctx: ServiceContext, mid: int, *, key: str | None = None, journey_id: str | None = None, version: int | None = None
+) -> JourneyVersion:
+    """One version (default: the latest). Raises CriteriaNotFound when it is missing or Deleted."""
+    with ctx.uow() as uow:
+        if version is None:
+            found = uow.journeys.latest(mid, key=key, journey_id=journey_id)
+        else:
+            found = uow.journeys.get(mid, version, key=key, journey_id=journey_id)
+    if found is None or found.status is Status.DELETED:
+        raise CriteriaNotFound()
+    return found
+
+
+def list_journeys(ctx: ServiceContext, mid: int, query: JourneyQuery, *, with_spec: bool) -> Page[JourneyVersion]:
+    """A page of journey versions; without `with_spec` the Journey Spec documents are not loaded."""
+    with ctx.uow() as uow:
+        return uow.journeys.list(mid, query, with_spec=with_spec)
+
+
+def update_journey(
+    ctx: ServiceContext,
+    mid: int,
+    definition: JourneyDefinition,
+    *,
+    version: int,
+    seen_modified: str | None,
+    journey_id: str | None = None,
+) -> JourneyVersion:
+    """Replace the definition of one Draft version (PUT).
+
+    The journey is named by `journey_id` when given (PUT /interactions/{id}), otherwise by the
+    definition's key. Raises NotFound, InvalidRequest (key differs from the journey's),
+    VersionNotEditable, StaleModifiedDate, NoChange. The modifiedDate check and the write are one
+    compare-and-swap UPDATE, so of many concurrent updates from the same state exactly one wins.
+    """
+    selector = {"journey_id": journey_id} if journey_id is not None else {"key": definition.key}
+    with ctx.uow(write=True) as uow:
+        current = uow.journeys.get(mid, version, **selector)
+        if current is None:
+            raise NotFound()
+        if current.key != definition.key:
+            raise InvalidRequest([Problem("key does not match the key of the journey being updated.", 10005, "key")])
+        seen_ms = rules.check_update(current, definition, seen_modified)
+        new = rules.updated(current, definition, now_ms=ctx.clock.now_ms())
+        if not uow.journeys.replace_if_unmodified(new, seen_ms):
+            _raise_lost_race(uow.journeys.get(mid, version, **selector))
+        uow.commit()
+    return new
+
+
+def _raise_lost_race(fresh: JourneyVersion | None) -> None:
+    if fresh is None:
+        raise NotFound()
+    if not fresh.editable:
+        raise VersionNotEditable()
+    raise StaleModifiedDate()
+
+
+def delete_journey(
+    ctx: ServiceContext, mid: int, *, key: str | None = None, journey_id: str | None = None, version: int | None = None
+) -> str:
+    """Mark one version, or every version, Deleted; returns the journey id.
+
+    Raises NotFound when nothing undeleted matches, InvalidStateTransition for a running version.
+    """
+    with ctx.uow(write=True) as uow:
+        if version is None:
+            targets = uow.journeys.versions(mid, key=key, journey_id=journey_id)
+        else:
+            one = uow.journeys.get(mid, version, key=key, journey_id=journey_id)
+            targets = [one] if one is not None else []
+        targets = [t for t in targets if t.status is not Status.DELETED]
+        if not targets:
+            raise NotFound()
+        for target in targets:
+            rules.check_deletable(target)
+        now = ctx.clock.now_ms()
+        for target in targets:
+            done = rules.deleted(target, now_ms=now)
+            if not uow.journeys.set_status(target, Status.DELETED, modified_ms=done.modified_ms):
+                raise VersionNotEditable()
+        uow.commit()
+    return targets[0].id

@@ -1,0 +1,1 @@
+"""Persistence: ports the services depend on, and their SQL implementation."""

@@ -1,0 +1,70 @@
+"""What services need from storage, as Protocols; storage/sql implements them."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol
+
+from journeystack.domain.auth import Grant
+from journeystack.domain.journey import JourneyVersion, Status
+from journeystack.domain.queries import JourneyQuery, Page
+
+
+class WriteConflict(Exception):
+    """A concurrent writer got there first (unique key taken); the service decides what it means."""
+
+
+class JourneyRepository(Protocol):
+    def latest(self, mid: int, *, key: str | None = None, journey_id: str | None = None) -> JourneyVersion | None:
+        """The highest version of a journey, whatever its status."""
+        ...
+
+    def get(
+        self, mid: int, version: int, *, key: str | None = None, journey_id: str | None = None
+    ) -> JourneyVersion | None: ...
+
+    def versions(self, mid: int, *, key: str | None = None, journey_id: str | None = None) -> list[JourneyVersion]:
+        """Every version of a journey, oldest first."""
+        ...
+
+    def add(self, version: JourneyVersion) -> None:
+        """Store a new version; raises WriteConflict if (mid, key, version) is taken."""
+        ...
+
+    def replace_if_unmodified(self, new: JourneyVersion, seen_modified_ms: int) -> bool:
+        """Compare-and-swap: write `new` only if the stored row is still an editable Draft whose
+        modifiedDate is `seen_modified_ms`. True when written."""
+        ...
+
+    def set_status(
+        self, current: JourneyVersion, status: Status, *, modified_ms: int, last_published_ms: int | None = None
+    ) -> bool:
+        """Move a version to another status if it still has `current.status`; True when written."""
+        ...
+
+    def list(self, mid: int, query: JourneyQuery, *, with_spec: bool) -> Page[JourneyVersion]: ...
+
+
+class TokenRepository(Protocol):
+    def add(self, token_hash: str, grant: Grant) -> None: ...
+
+    def get(self, token_hash: str) -> Grant | None: ...
+
+    def purge_expired(self, now_ms: int) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    journeys: JourneyRepository
+    tokens: TokenRepository
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool = False) -> UnitOfWork: ...

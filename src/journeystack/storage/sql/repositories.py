@@ -1,0 +1,231 @@
+"""SQL repositories: every query journeystack runs against its tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from journeystack.domain.auth import Grant
+from journeystack.domain.journey import JourneyDefinition, JourneyVersion, Status
+from journeystack.domain.queries import JourneyQuery, OrderColumn, Page
+from journeystack.storage.ports import WriteConflict
+
+from .tables import journeys, tokens
+
+_LIST_COLUMNS = [c for c in journeys.c if c.name != "spec"]
+
+
+def _to_version(row: Any, spec: dict[str, Any] | None = None) -> JourneyVersion:
+    mapping = row._mapping
+    if spec is None:
+        spec = orjson.loads(mapping["spec"]) if "spec" in mapping else {}
+    return JourneyVersion(
+        mid=mapping["mid"],
+        id=mapping["journey_id"],
+        key=mapping["key"],
+        version=mapping["version"],
+        definition_id=mapping["definition_id"],
+        status=Status(mapping["status"]),
+        created_ms=mapping["created_ms"],
+        modified_ms=mapping["modified_ms"],
+        last_published_ms=mapping["last_published_ms"],
+        operation_id=mapping["operation_id"],
+        definition=JourneyDefinition(
+            key=mapping["key"],
+            name=mapping["name"],
+            description=mapping["description"],
+            workflow_api_version=mapping["workflow_api_version"],
+            entry_mode=mapping["entry_mode"],
+            definition_type=mapping["definition_type"],
+            spec=spec,
+        ),
+    )
+
+
+def _definition_values(v: JourneyVersion) -> dict[str, Any]:
+    d = v.definition
+    return {
+        "name": d.name,
+        "description": d.description,
+        "workflow_api_version": d.workflow_api_version,
+        "entry_mode": d.entry_mode,
+        "definition_type": d.definition_type,
+        "spec": orjson.dumps(d.spec).decode("utf-8"),
+        "modified_ms": v.modified_ms,
+    }
+
+
+class SqlJourneyRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def _identity(self, mid: int, key: str | None, journey_id: str | None) -> Any:
+        if key is not None:
+            return and_(journeys.c.mid == mid, journeys.c.key == key)
+        if journey_id is not None:
+            return and_(journeys.c.mid == mid, journeys.c.journey_id == journey_id)
+        raise ValueError("a journey is named by key or by id")
+
+    def latest(self, mid: int, *, key: str | None = None, journey_id: str | None = None) -> JourneyVersion | None:
+        row = self._c.execute(
+            select(journeys).where(self._identity(mid, key, journey_id)).order_by(journeys.c.version.desc()).limit(1)
+        ).first()
+        return _to_version(row) if row is not None else None
+
+    def get(
+        self, mid: int, version: int, *, key: str | None = None, journey_id: str | None = None
+    ) -> JourneyVersion | None:
+        row = self._c.execute(
+            select(journeys).where(self._identity(mid, key, journey_id), journeys.c.version == version)
+        ).first()
+        return _to_version(row) if row is not None else None
+
+    def versions(self, mid: int, *, key: str | None = None, journey_id: str | None = None) -> list[JourneyVersion]:
+        rows = self._c.execute(
+            select(journeys).where(self._identity(mid, key, journey_id)).order_by(journeys.c.version)
+        ).all()
+        return [_to_version(row) for row in rows]
+
+    def add(self, version: JourneyVersion) -> None:
+        values = _definition_values(version) | {
+            "mid": version.mid,
+            "journey_id": version.id,
+            "key": version.key,
+            "version": version.version,
+            "definition_id": version.definition_id,
+            "status": version.status.value,
+            "created_ms": version.created_ms,
+            "last_published_ms": version.last_published_ms,
+            "is_head": False,
+            "operation_id": version.operation_id,
+        }
+        try:
+            with self._c.begin_nested():
+                self._c.execute(journeys.insert().values(**values))
+        except IntegrityError as exc:
+            raise WriteConflict(str(exc.orig)) from exc
+        self._refresh_head(version.mid, version.id)
+
+    def replace_if_unmodified(self, new: JourneyVersion, seen_modified_ms: int) -> bool:
+        result = self._c.execute(
+            update(journeys)
+            .where(
+                journeys.c.mid == new.mid,
+                journeys.c.journey_id == new.id,
+                journeys.c.version == new.version,
+                journeys.c.modified_ms == seen_modified_ms,
+                journeys.c.status == Status.DRAFT.value,
+                journeys.c.operation_id.is_(None),
+            )
+            .values(**_definition_values(new))
+        )
+        return result.rowcount == 1
+
+    def set_status(
+        self, current: JourneyVersion, status: Status, *, modified_ms: int, last_published_ms: int | None = None
+    ) -> bool:
+        values: dict[str, Any] = {"status": status.value, "modified_ms": modified_ms}
+        if last_published_ms is not None:
+            values["last_published_ms"] = last_published_ms
+        result = self._c.execute(
+            update(journeys)
+            .where(
+                journeys.c.mid == current.mid,
+                journeys.c.journey_id == current.id,
+                journeys.c.version == current.version,
+                journeys.c.status == current.status.value,
+            )
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            return False
+        if Status.DELETED in (status, current.status):
+            self._refresh_head(current.mid, current.id)
+        return True
+
+    def _refresh_head(self, mid: int, journey_id: str) -> None:
+        """Mark the most recent non-Deleted version of a journey as its head, and only that one."""
+        head = (
+            select(func.max(journeys.c.version))
+            .where(
+                journeys.c.mid == mid,
+                journeys.c.journey_id == journey_id,
+                journeys.c.status != Status.DELETED.value,
+            )
+            .scalar_subquery()
+        )
+        self._c.execute(
+            update(journeys)
+            .where(journeys.c.mid == mid, journeys.c.journey_id == journey_id)
+            .values(is_head=func.coalesce(journeys.c.version == head, False))
+        )
+
+    def list(self, mid: int, query: JourneyQuery, *, with_spec: bool) -> Page[JourneyVersion]:
+        conditions: list[Any] = [journeys.c.mid == mid]
+        if query.most_recent_version_only and query.journey_id is None:
+            conditions.append(journeys.c.is_head.is_(True))
+        if query.journey_id is not None:
+            conditions.append(journeys.c.journey_id == query.journey_id)
+        if query.key is not None:
+            conditions.append(journeys.c.key == query.key)
+        if query.status is not None:
+            conditions.append(func.lower(journeys.c.status) == query.status.lower())
+        if query.definition_type is not None:
+            conditions.append(func.lower(journeys.c.definition_type) == query.definition_type.lower())
+        if query.workflow_api_version is not None:
+            conditions.append(journeys.c.workflow_api_version == query.workflow_api_version)
+        if query.name_or_description:
+            pattern = "%" + _escape_like(query.name_or_description.lower()) + "%"
+            conditions.append(
+                or_(
+                    func.lower(journeys.c.name).like(pattern, escape="\\"),
+                    func.lower(journeys.c.description).like(pattern, escape="\\"),
+                )
+            )
+        where = and_(*conditions)
+        count = self._c.execute(select(func.count()).select_from(journeys).where(where)).scalar_one()
+        column = journeys.c.modified_ms if query.order_by is OrderColumn.MODIFIED_DATE else journeys.c.name
+        ordering = [column.desc(), journeys.c.pk.desc()] if query.descending else [column.asc(), journeys.c.pk.asc()]
+        columns = list(journeys.c) if with_spec else _LIST_COLUMNS
+        rows = self._c.execute(
+            select(*columns).where(where).order_by(*ordering).limit(query.page_size).offset(query.offset)
+        ).all()
+        items = [_to_version(row) if with_spec else _to_version(row, {}) for row in rows]
+        return Page(count=count, page=query.page, page_size=query.page_size, items=items)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class SqlTokenRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def add(self, token_hash: str, grant: Grant) -> None:
+        self._c.execute(
+            tokens.insert().values(
+                token_hash=token_hash,
+                client_id=grant.client_id,
+                mid=grant.mid,
+                scopes=" ".join(sorted(grant.scopes)),
+                expires_at_ms=grant.expires_at_ms,
+            )
+        )
+
+    def get(self, token_hash: str) -> Grant | None:
+        row = self._c.execute(select(tokens).where(tokens.c.token_hash == token_hash)).first()
+        if row is None:
+            return None
+        return Grant(
+            client_id=row.client_id,
+            mid=row.mid,
+            scopes=frozenset(row.scopes.split()),
+            expires_at_ms=row.expires_at_ms,
+        )
+
+    def purge_expired(self, now_ms: int) -> int:
+        return self._c.execute(tokens.delete().where(tokens.c.expires_at_ms < now_ms)).rowcount

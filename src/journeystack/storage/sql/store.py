@@ -1,0 +1,93 @@
+"""The SQL store: engine, migrations and units of work over one database."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import TracebackType
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
+
+from .engine import build_engine, is_sqlite
+from .repositories import SqlJourneyRepository, SqlTokenRepository
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class SqlUnitOfWork:
+    """One transaction. Leaving the block without `commit()` rolls it back."""
+
+    def __init__(self, engine: Engine, *, write: bool, write_lock: threading.Lock | None) -> None:
+        self._engine = engine
+        self._write = write
+        self._lock = write_lock if write else None
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        if self._lock is not None:
+            self._lock.acquire()
+        try:
+            connection = self._engine.connect()
+            connection.info["write"] = self._write
+            connection.begin()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
+        self._connection = connection
+        self.journeys = SqlJourneyRepository(connection)
+        self.tokens = SqlTokenRepository(connection)
+        return self
+
+    def commit(self) -> None:
+        assert self._connection is not None
+        self._connection.commit()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if self._connection is not None:
+                self._connection.rollback()
+                self._connection.info.pop("write", None)
+                self._connection.close()
+                self._connection = None
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+
+
+class SqlStore:
+    """A database journeystack keeps its state in, and the factory of its units of work."""
+
+    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+        self.url = url
+        self.engine = build_engine(url, pool_size=pool_size)
+        # SQLite allows one writer; queueing writers here is cheaper than SQLite's busy-wait sleeps.
+        self._write_lock = threading.Lock() if is_sqlite(url) else None
+
+    def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, write=write, write_lock=self._write_lock)
+
+    def _alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["engine"] = self.engine
+        return config
+
+    def upgrade(self) -> None:
+        """Apply every pending migration."""
+        command.upgrade(self._alembic_config(), "head")
+
+    def pending_migrations(self) -> bool:
+        script = ScriptDirectory.from_config(self._alembic_config())
+        with self.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+        return set(current) != set(script.get_heads())
+
+    def dispose(self) -> None:
+        self.engine.dispose()
