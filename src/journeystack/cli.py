@@ -48,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
         "--database-url",
         help="SQLAlchemy URL of the store (default sqlite:///.journeystack/journeystack.db; JOURNEYSTACK_DATABASE_URL)",
     )
-    serve.add_argument("--packages-file", help="JSON file listing installed packages (JOURNEYSTACK_PACKAGES_FILE)")
+    serve.add_argument(
+        "--packages-file", help="JSON file listing installed packages (JOURNEYSTACK_PACKAGES_FILE)"
+    )
     serve.add_argument("--log-level", help="debug, info, warning or error (default info)")
 
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
@@ -78,10 +80,14 @@ def _serve(settings: Settings) -> int:
     out = sys.stdout
     out.write(f"journeystack {__version__}\n")
     out.write(f"  store:     {settings.database_url_for_display()}\n")
-    out.write(f"  REST/auth: http://{settings.host}:{settings.port}/  (POST /v2/token, /interaction/v1/...)\n")
+    out.write(
+        f"  REST/auth: http://{settings.host}:{settings.port}/  (POST /v2/token, /interaction/v1/...)\n"
+    )
     for package in settings.installed_packages():
         mids = ", ".join(str(m) for m in package.mids)
-        out.write(f"  package:   client_id={package.client_id} client_secret={package.client_secret} MIDs={mids}\n")
+        out.write(
+            f"  package:   client_id={package.client_id} client_secret={package.client_secret} MIDs={mids}\n"
+        )
     out.flush()
     uvicorn.run(
         app,

@@ -111,7 +111,13 @@ class JourneystackApi:
 
     def _process(self, request: ApiRequest) -> ApiResponse:
         try:
-            route, request.params = self.router.match(request.method, request.path.split("?", 1)[0])
+            try:
+                route, request.params = self.router.match(request.method, request.path.split("?", 1)[0])
+            except (e.RouteNotFound, e.MethodNotAllowed):
+                # Under /interaction nothing is answered, not even "no such route", without a token.
+                if request.path.lstrip("/").lower().startswith("interaction"):
+                    self.state.tokens.verify(_bearer(request.headers.get("authorization")))
+                raise
             if route.authenticated:
                 request.grant = self.state.tokens.verify(_bearer(request.headers.get("authorization")))
                 needed = route.scopes + (route.strict_scopes if self.settings.strict_scopes else ())
@@ -141,7 +147,9 @@ def _base_url(scope: Scope, headers: dict[str, str]) -> str:
 
 
 async def _send(send: Send, response: ApiResponse) -> None:
-    headers: list[tuple[bytes, bytes]] = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+    headers: list[tuple[bytes, bytes]] = [
+        (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
+    ]
     if response.body is not None:
         headers.append((b"content-type", b"application/json; charset=utf-8"))
         headers.append((b"content-length", str(len(response.body)).encode()))
@@ -158,7 +166,9 @@ def create_app(
     """The journeystack ASGI application. Its lifespan applies pending migrations and closes pools."""
     store = SqlStore(settings.database_url)
     ctx = ServiceContext(uow=store, clock=clock or SystemClock(), ids=ids or RandomIds())
-    token_service = TokenService(ctx, settings.installed_packages(), lifetime_seconds=settings.token_lifetime_seconds)
+    token_service = TokenService(
+        ctx, settings.installed_packages(), lifetime_seconds=settings.token_lifetime_seconds
+    )
     api = JourneystackApi(settings, store, AppState(settings=settings, ctx=ctx, tokens=token_service))
 
     @contextlib.asynccontextmanager

@@ -6,7 +6,9 @@ from journeystack import errors as e
 
 from .http import ApiResponse, json_response
 
-ERROR_HANDLING_DOC = "https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm"
+ERROR_HANDLING_DOC = (
+    "https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm"
+)
 OAUTH_DOC = "https://developer.salesforce.com/docs"
 
 # Most specific class first: the first entry the error is an instance of wins.
@@ -49,11 +51,16 @@ def render_error(error: e.JourneystackError) -> ApiResponse:
             {"error": error.oauth_error, "error_description": error.message, "error_uri": OAUTH_DOC}, status
         )
     documentation = ERROR_HANDLING_DOC if isinstance(error, e.NotAuthenticated) else ""
-    body: dict[str, object] = {"message": error.message, "errorcode": error.code, "documentation": documentation}
+    body: dict[str, object] = {
+        "message": error.message,
+        "errorcode": error.code,
+        "documentation": documentation,
+    }
     headers: dict[str, str] = {}
     if isinstance(error, e.InvalidRequest) and error.problems:
         body["validationErrors"] = [
-            {"message": p.message, "errorcode": p.code, **({"path": p.path} if p.path else {})} for p in error.problems
+            {"message": p.message, "errorcode": p.code, **({"path": p.path} if p.path else {})}
+            for p in error.problems
         ]
     if isinstance(error, e.NotAuthenticated):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'

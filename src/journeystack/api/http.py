@@ -51,11 +51,15 @@ def normalise_query(query_string: bytes) -> dict[str, str]:
     result: dict[str, str] = {}
     for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
         normal = name.lower().lstrip("$")
-        result[normal] = f"{result[normal]},{value}" if normal in result and value else value or result.get(normal, "")
+        result[normal] = (
+            f"{result[normal]},{value}" if normal in result and value else value or result.get(normal, "")
+        )
     return result
 
 
-def query_int(query: dict[str, str], name: str, *, minimum: int = 1, maximum: int | None = None) -> int | None:
+def query_int(
+    query: dict[str, str], name: str, *, minimum: int = 1, maximum: int | None = None
+) -> int | None:
     """An integer query parameter, None when absent or empty. Raises InvalidRequest."""
     raw = query.get(name.lower().lstrip("$"))
     if raw is None or raw == "":
@@ -91,7 +95,9 @@ def parse_json_object(body: bytes, *, max_depth: int) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidRequest([Problem("The request body must be a JSON object.", 10001, "")])
     if _too_deep(value, max_depth):
-        raise InvalidRequest([Problem(f"The request body is nested deeper than {max_depth} levels.", 10003, "")])
+        raise InvalidRequest(
+            [Problem(f"The request body is nested deeper than {max_depth} levels.", 10003, "")]
+        )
     return value
 
 

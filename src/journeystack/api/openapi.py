@@ -19,7 +19,10 @@ _ERROR = {
         "documentation": {"type": "string"},
         "validationErrors": {
             "type": "array",
-            "items": {"type": "object", "properties": {"message": {"type": "string"}, "errorcode": {"type": "integer"}}},
+            "items": {
+                "type": "object",
+                "properties": {"message": {"type": "string"}, "errorcode": {"type": "integer"}},
+            },
         },
     },
 }
@@ -29,12 +32,27 @@ _JOURNEY = {
     "properties": {
         name: {"type": kind}
         for name, kind in [
-            ("id", "string"), ("key", "string"), ("name", "string"), ("description", "string"),
-            ("version", "integer"), ("workflowApiVersion", "number"), ("createdDate", "string"),
-            ("modifiedDate", "string"), ("lastPublishedDate", "string"), ("status", "string"),
-            ("definitionId", "string"), ("entryMode", "string"), ("definitionType", "string"),
-            ("executionMode", "string"), ("triggers", "array"), ("activities", "array"), ("goals", "array"),
-            ("exits", "array"), ("notifiers", "array"), ("defaults", "object"), ("metaData", "object"),
+            ("id", "string"),
+            ("key", "string"),
+            ("name", "string"),
+            ("description", "string"),
+            ("version", "integer"),
+            ("workflowApiVersion", "number"),
+            ("createdDate", "string"),
+            ("modifiedDate", "string"),
+            ("lastPublishedDate", "string"),
+            ("status", "string"),
+            ("definitionId", "string"),
+            ("entryMode", "string"),
+            ("definitionType", "string"),
+            ("executionMode", "string"),
+            ("triggers", "array"),
+            ("activities", "array"),
+            ("goals", "array"),
+            ("exits", "array"),
+            ("notifiers", "array"),
+            ("defaults", "object"),
+            ("metaData", "object"),
         ]
     },  # fmt: skip
     "additionalProperties": True,
@@ -59,14 +77,18 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
         if "{" in segment:
             name = segment[segment.index("{") + 1 : -1]
             parameters.append({"name": name, "in": "path", "required": True, "schema": {"type": "string"}})
-    parameters.extend({"name": name, "in": "query", "required": False, "schema": {"type": "string"}} for name in route.query)
+    parameters.extend(
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}} for name in route.query
+    )
     if route.response_schema is not None:
         ok_schema = _schema_ref(route.response_schema, components)
     elif route.tag == "journeys":
         ok_schema = {"$ref": "#/components/schemas/Journey"}
     else:
         ok_schema = {"type": "object"}
-    responses: dict[str, Any] = {"200": {"description": "OK", "content": {"application/json": {"schema": ok_schema}}}}
+    responses: dict[str, Any] = {
+        "200": {"description": "OK", "content": {"application/json": {"schema": ok_schema}}}
+    }
     for status, description in route.responses.items():
         entry: dict[str, Any] = {"description": description}
         if status != 304:

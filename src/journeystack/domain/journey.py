@@ -126,7 +126,9 @@ class JourneyVersion:
         return self.status is Status.DRAFT and self.operation_id is None
 
 
-def first_version(definition: JourneyDefinition, *, mid: int, ids: IdGenerator, now_ms: int) -> JourneyVersion:
+def first_version(
+    definition: JourneyDefinition, *, mid: int, ids: IdGenerator, now_ms: int
+) -> JourneyVersion:
     """Version 1 of a new journey; its definitionId is the journey id."""
     journey_id = ids.new_id()
     return JourneyVersion(
@@ -171,9 +173,7 @@ def next_modified_ms(current_ms: int, now_ms: int) -> int:
     return max(now_ms, current_ms + 1)
 
 
-def check_update(
-    current: JourneyVersion, definition: JourneyDefinition, seen_modified: str | None
-) -> int:
+def check_update(current: JourneyVersion, definition: JourneyDefinition, seen_modified: str | None) -> int:
     """The rules of an update, in SFMC's order; returns the modifiedDate (ms) the client saw.
 
     Raises VersionNotEditable (not Draft, or an operation in flight), StaleModifiedDate (missing or

@@ -42,7 +42,12 @@ def create_journey(ctx: ServiceContext, mid: int, definition: JourneyDefinition)
 
 
 def get_journey(
-    ctx: ServiceContext, mid: int, *, key: str | None = None, journey_id: str | None = None, version: int | None = None
+    ctx: ServiceContext,
+    mid: int,
+    *,
+    key: str | None = None,
+    journey_id: str | None = None,
+    version: int | None = None,
 ) -> JourneyVersion:
     """One version (default: the latest). Raises CriteriaNotFound when it is missing or Deleted."""
     with ctx.uow() as uow:
@@ -55,7 +60,9 @@ def get_journey(
     return found
 
 
-def list_journeys(ctx: ServiceContext, mid: int, query: JourneyQuery, *, with_spec: bool) -> Page[JourneyVersion]:
+def list_journeys(
+    ctx: ServiceContext, mid: int, query: JourneyQuery, *, with_spec: bool
+) -> Page[JourneyVersion]:
     """A page of journey versions; without `with_spec` the Journey Spec documents are not loaded."""
     with ctx.uow() as uow:
         return uow.journeys.list(mid, query, with_spec=with_spec)
@@ -83,7 +90,9 @@ def update_journey(
         if current is None:
             raise NotFound()
         if current.key != definition.key:
-            raise InvalidRequest([Problem("key does not match the key of the journey being updated.", 10005, "key")])
+            raise InvalidRequest(
+                [Problem("key does not match the key of the journey being updated.", 10005, "key")]
+            )
         seen_ms = rules.check_update(current, definition, seen_modified)
         new = rules.updated(current, definition, now_ms=ctx.clock.now_ms())
         if not uow.journeys.replace_if_unmodified(new, seen_ms):
@@ -101,7 +110,12 @@ def _raise_lost_race(fresh: JourneyVersion | None) -> None:
 
 
 def delete_journey(
-    ctx: ServiceContext, mid: int, *, key: str | None = None, journey_id: str | None = None, version: int | None = None
+    ctx: ServiceContext,
+    mid: int,
+    *,
+    key: str | None = None,
+    journey_id: str | None = None,
+    version: int | None = None,
 ) -> str:
     """Mark one version, or every version, Deleted; returns the journey id.
 

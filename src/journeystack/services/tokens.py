@@ -42,7 +42,12 @@ class TokenService:
     """Issues tokens to installed packages and verifies them, with a small cache of good tokens."""
 
     def __init__(
-        self, ctx: ServiceContext, packages: Iterable[InstalledPackage], *, lifetime_seconds: int, cache_size: int = 4096
+        self,
+        ctx: ServiceContext,
+        packages: Iterable[InstalledPackage],
+        *,
+        lifetime_seconds: int,
+        cache_size: int = 4096,
     ) -> None:
         self._ctx = ctx
         self._packages = {p.client_id: p for p in packages}

@@ -15,7 +15,9 @@ class WriteConflict(Exception):
 
 
 class JourneyRepository(Protocol):
-    def latest(self, mid: int, *, key: str | None = None, journey_id: str | None = None) -> JourneyVersion | None:
+    def latest(
+        self, mid: int, *, key: str | None = None, journey_id: str | None = None
+    ) -> JourneyVersion | None:
         """The highest version of a journey, whatever its status."""
         ...
 
@@ -23,7 +25,9 @@ class JourneyRepository(Protocol):
         self, mid: int, version: int, *, key: str | None = None, journey_id: str | None = None
     ) -> JourneyVersion | None: ...
 
-    def versions(self, mid: int, *, key: str | None = None, journey_id: str | None = None) -> list[JourneyVersion]:
+    def versions(
+        self, mid: int, *, key: str | None = None, journey_id: str | None = None
+    ) -> list[JourneyVersion]:
         """Every version of a journey, oldest first."""
         ...
 
@@ -37,7 +41,12 @@ class JourneyRepository(Protocol):
         ...
 
     def set_status(
-        self, current: JourneyVersion, status: Status, *, modified_ms: int, last_published_ms: int | None = None
+        self,
+        current: JourneyVersion,
+        status: Status,
+        *,
+        modified_ms: int,
+        last_published_ms: int | None = None,
     ) -> bool:
         """Move a version to another status if it still has `current.status`; True when written."""
         ...
@@ -54,8 +63,11 @@ class TokenRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    journeys: JourneyRepository
-    tokens: TokenRepository
+    @property
+    def journeys(self) -> JourneyRepository: ...
+
+    @property
+    def tokens(self) -> TokenRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -8,7 +8,15 @@ from journeystack.services import journeys
 
 from ..http import ApiRequest, ApiResponse, json_response, parse_json_object, query_bool, query_int
 from ..routing import Route
-from ..schemas.journeys import JourneyCreate, JourneyUpdate, parse_create, parse_extras, parse_update, render, render_page
+from ..schemas.journeys import (
+    JourneyCreate,
+    JourneyUpdate,
+    parse_create,
+    parse_extras,
+    parse_update,
+    render,
+    render_page,
+)
 from ..state import AppState
 
 BASE = "/interaction/v1/interactions"
@@ -27,7 +35,9 @@ def _order(raw: str | None) -> tuple[OrderColumn, bool]:
     column = {"modifieddate": OrderColumn.MODIFIED_DATE, "name": OrderColumn.NAME}.get(words[0].lower())
     direction = words[1].lower() if len(words) > 1 else "asc"
     if column is None or direction not in ("asc", "desc") or len(words) > 2:
-        raise InvalidRequest([Problem("$orderBy must be ModifiedDate or Name, then ASC or DESC.", 10005, "$orderBy")])
+        raise InvalidRequest(
+            [Problem("$orderBy must be ModifiedDate or Name, then ASC or DESC.", 10005, "$orderBy")]
+        )
     return column, direction == "desc"
 
 
@@ -82,7 +92,9 @@ def routes(state: AppState) -> list[Route]:
         definition, version, seen = parse_update(parse_json_object(request.body, max_depth=depth))
         query_version = query_int(request.query, "versionNumber")
         if query_version is not None and query_version != version:
-            raise InvalidRequest([Problem("versionNumber does not match the body's version.", 10005, "versionNumber")])
+            raise InvalidRequest(
+                [Problem("versionNumber does not match the body's version.", 10005, "versionNumber")]
+            )
         if "key" in request.params and request.params["key"] != definition.key:
             raise InvalidRequest([Problem("key does not match the key in the path.", 10005, "key")])
         journey_id = request.params["id"].lower() if "id" in request.params else None
@@ -111,13 +123,95 @@ def routes(state: AppState) -> list[Route]:
     )  # fmt: skip
     one_query = ("versionNumber", "extras")
     return [
-        Route("GET", BASE, list_interactions, "getInteractionCollection", "List journeys (latest version of each by default).", query=list_query),
-        Route("POST", BASE, create_interaction, "postInteraction", "Create a journey, or version n+1 of a non-Draft one.", strict_scopes=("journeys_write",), request_schema=JourneyCreate, responses={409: "A Draft version exists (errorcode 30004)."}),
-        Route("PUT", BASE, update_interaction, "updateInteraction", "Update a Draft journey version.", strict_scopes=("journeys_write",), query=("versionNumber",), request_schema=JourneyUpdate, responses=put_responses),
-        Route("GET", BASE + "/key:{key}", get_interaction, "getInteractionByKey", "Get a journey version by key.", query=one_query, responses=get_responses),
-        Route("PUT", BASE + "/key:{key}", update_interaction, "updateInteractionByKey", "Update a Draft journey version by key.", strict_scopes=("journeys_write",), query=("versionNumber",), request_schema=JourneyUpdate, responses=put_responses),
-        Route("DELETE", BASE + "/key:{key}", delete_interaction, "deleteInteractionByKey", "Delete one version, or all versions, by key.", strict_scopes=("journeys_delete",), query=("versionNumber",), response_schema={"type": "string"}, responses=delete_responses),
-        Route("GET", BASE + "/{id}", get_interaction, "getInteraction", "Get a journey version by id.", query=one_query, responses=get_responses),
-        Route("PUT", BASE + "/{id}", update_interaction, "updateInteractionById", "Update a Draft journey version by id.", strict_scopes=("journeys_write",), query=("versionNumber",), request_schema=JourneyUpdate, responses=put_responses),
-        Route("DELETE", BASE + "/{id}", delete_interaction, "deleteInteraction", "Delete one version, or all versions, by id.", strict_scopes=("journeys_delete",), query=("versionNumber",), response_schema={"type": "string"}, responses=delete_responses),
-    ]  # fmt: skip
+        Route(
+            "GET",
+            BASE,
+            list_interactions,
+            "getInteractionCollection",
+            "List journeys (latest version of each by default).",
+            query=list_query,
+        ),
+        Route(
+            "POST",
+            BASE,
+            create_interaction,
+            "postInteraction",
+            "Create a journey, or version n+1 of a non-Draft one.",
+            strict_scopes=("journeys_write",),
+            request_schema=JourneyCreate,
+            responses={409: "A Draft version exists (errorcode 30004)."},
+        ),
+        Route(
+            "PUT",
+            BASE,
+            update_interaction,
+            "updateInteraction",
+            "Update a Draft journey version.",
+            strict_scopes=("journeys_write",),
+            query=("versionNumber",),
+            request_schema=JourneyUpdate,
+            responses=put_responses,
+        ),
+        Route(
+            "GET",
+            BASE + "/key:{key}",
+            get_interaction,
+            "getInteractionByKey",
+            "Get a journey version by key.",
+            query=one_query,
+            responses=get_responses,
+        ),
+        Route(
+            "PUT",
+            BASE + "/key:{key}",
+            update_interaction,
+            "updateInteractionByKey",
+            "Update a Draft journey version by key.",
+            strict_scopes=("journeys_write",),
+            query=("versionNumber",),
+            request_schema=JourneyUpdate,
+            responses=put_responses,
+        ),
+        Route(
+            "DELETE",
+            BASE + "/key:{key}",
+            delete_interaction,
+            "deleteInteractionByKey",
+            "Delete one version, or all versions, by key.",
+            strict_scopes=("journeys_delete",),
+            query=("versionNumber",),
+            response_schema={"type": "string"},
+            responses=delete_responses,
+        ),
+        Route(
+            "GET",
+            BASE + "/{id}",
+            get_interaction,
+            "getInteraction",
+            "Get a journey version by id.",
+            query=one_query,
+            responses=get_responses,
+        ),
+        Route(
+            "PUT",
+            BASE + "/{id}",
+            update_interaction,
+            "updateInteractionById",
+            "Update a Draft journey version by id.",
+            strict_scopes=("journeys_write",),
+            query=("versionNumber",),
+            request_schema=JourneyUpdate,
+            responses=put_responses,
+        ),
+        Route(
+            "DELETE",
+            BASE + "/{id}",
+            delete_interaction,
+            "deleteInteraction",
+            "Delete one version, or all versions, by id.",
+            strict_scopes=("journeys_delete",),
+            query=("versionNumber",),
+            response_schema={"type": "string"},
+            responses=delete_responses,
+        ),
+    ]

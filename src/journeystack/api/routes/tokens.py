@@ -34,7 +34,10 @@ def routes(state: AppState) -> list[Route]:
             scopes=(),
             request_schema=TokenRequestBody,
             response_schema=TokenResponseBody,
-            responses={400: "unsupported_grant_type / invalid_request", 401: "invalid_client / unauthorized_client"},
+            responses={
+                400: "unsupported_grant_type / invalid_request",
+                401: "invalid_client / unauthorized_client",
+            },
             tag="auth",
         )
     ]

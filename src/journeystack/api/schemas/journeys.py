@@ -13,7 +13,17 @@ from journeystack.errors import InvalidRequest, Problem
 
 # Members the server owns: ignored when a client sends them (SFMC: "can never be updated").
 SERVER_OWNED = frozenset(
-    {"id", "definitionId", "version", "status", "createdDate", "modifiedDate", "lastPublishedDate", "stats", "healthStats"}
+    {
+        "id",
+        "definitionId",
+        "version",
+        "status",
+        "createdDate",
+        "modifiedDate",
+        "lastPublishedDate",
+        "stats",
+        "healthStats",
+    }
 )
 # Members held as attributes of the definition rather than inside the Journey Spec document.
 ATTRIBUTES = frozenset({"key", "name", "description", "workflowApiVersion", "entryMode", "definitionType"})
@@ -27,14 +37,18 @@ class JourneyCreate(BaseModel):
 
     model_config = ConfigDict(extra="allow", title="JourneyCreate")
 
-    key: StrictStr = Field(min_length=1, max_length=200, description="The journey's key, unique per business unit.")
+    key: StrictStr = Field(
+        min_length=1, max_length=200, description="The journey's key, unique per business unit."
+    )
     name: StrictStr = Field(min_length=1, max_length=400)
     workflowApiVersion: float = Field(description="Journey Spec version: 0.5 or 1.0.")
     description: StrictStr | None = Field(default=None, max_length=4000)
     entryMode: StrictStr | None = Field(
         default=None, description="NotSet, MultipleEntries, OnceAndDone or SingleEntryAcrossAllVersions."
     )
-    definitionType: StrictStr | None = Field(default=None, description="Multistep, Quicksend or Transactional.")
+    definitionType: StrictStr | None = Field(
+        default=None, description="Multistep, Quicksend or Transactional."
+    )
     triggers: list[dict[str, Any]] | None = Field(default=None, max_length=10)
     activities: list[dict[str, Any]] | None = Field(default=None, max_length=1000)
     goals: list[dict[str, Any]] | None = Field(default=None, max_length=100)
@@ -46,7 +60,11 @@ class JourneyCreate(BaseModel):
     @field_validator("workflowApiVersion", mode="before")
     @classmethod
     def _known_version(cls, value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int | float) or float(value) not in WORKFLOW_API_VERSIONS:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or float(value) not in WORKFLOW_API_VERSIONS
+        ):
             raise ValueError("workflowApiVersion must be the number 0.5 or 1.0")
         return value
 
@@ -111,7 +129,13 @@ def parse_update(raw: dict[str, Any]) -> tuple[JourneyDefinition, int, str | Non
     return _definition(model, raw), model.version, model.modifiedDate
 
 
-EMPTY_STATS = {"currentPopulation": 0, "cumulativePopulation": 0, "metGoal": 0, "metExitCriteria": 0, "goalPerformance": 0}
+EMPTY_STATS = {
+    "currentPopulation": 0,
+    "cumulativePopulation": 0,
+    "metGoal": 0,
+    "metExitCriteria": 0,
+    "goalPerformance": 0,
+}
 
 
 def render(version: JourneyVersion, *, activities: bool = True, stats: bool = False) -> dict[str, Any]:

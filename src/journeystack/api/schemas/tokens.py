@@ -14,7 +14,9 @@ class TokenRequestBody(BaseModel):
     client_id: str
     client_secret: str
     account_id: int | str | None = Field(default=None, description="MID of the business unit to act for.")
-    scope: str | None = Field(default=None, description="Space-separated scopes; omitted means all of the package's.")
+    scope: str | None = Field(
+        default=None, description="Space-separated scopes; omitted means all of the package's."
+    )
 
 
 class TokenResponseBody(BaseModel):

@@ -69,9 +69,14 @@ class SqlJourneyRepository:
             return and_(journeys.c.mid == mid, journeys.c.journey_id == journey_id)
         raise ValueError("a journey is named by key or by id")
 
-    def latest(self, mid: int, *, key: str | None = None, journey_id: str | None = None) -> JourneyVersion | None:
+    def latest(
+        self, mid: int, *, key: str | None = None, journey_id: str | None = None
+    ) -> JourneyVersion | None:
         row = self._c.execute(
-            select(journeys).where(self._identity(mid, key, journey_id)).order_by(journeys.c.version.desc()).limit(1)
+            select(journeys)
+            .where(self._identity(mid, key, journey_id))
+            .order_by(journeys.c.version.desc())
+            .limit(1)
         ).first()
         return _to_version(row) if row is not None else None
 
@@ -83,7 +88,9 @@ class SqlJourneyRepository:
         ).first()
         return _to_version(row) if row is not None else None
 
-    def versions(self, mid: int, *, key: str | None = None, journey_id: str | None = None) -> list[JourneyVersion]:
+    def versions(
+        self, mid: int, *, key: str | None = None, journey_id: str | None = None
+    ) -> list[JourneyVersion]:
         rows = self._c.execute(
             select(journeys).where(self._identity(mid, key, journey_id)).order_by(journeys.c.version)
         ).all()
@@ -125,7 +132,12 @@ class SqlJourneyRepository:
         return result.rowcount == 1
 
     def set_status(
-        self, current: JourneyVersion, status: Status, *, modified_ms: int, last_published_ms: int | None = None
+        self,
+        current: JourneyVersion,
+        status: Status,
+        *,
+        modified_ms: int,
+        last_published_ms: int | None = None,
     ) -> bool:
         values: dict[str, Any] = {"status": status.value, "modified_ms": modified_ms}
         if last_published_ms is not None:
@@ -188,7 +200,9 @@ class SqlJourneyRepository:
         where = and_(*conditions)
         count = self._c.execute(select(func.count()).select_from(journeys).where(where)).scalar_one()
         column = journeys.c.modified_ms if query.order_by is OrderColumn.MODIFIED_DATE else journeys.c.name
-        ordering = [column.desc(), journeys.c.pk.desc()] if query.descending else [column.asc(), journeys.c.pk.asc()]
+        ordering = (
+            [column.desc(), journeys.c.pk.desc()] if query.descending else [column.asc(), journeys.c.pk.asc()]
+        )
         columns = list(journeys.c) if with_spec else _LIST_COLUMNS
         rows = self._c.execute(
             select(*columns).where(where).order_by(*ordering).limit(query.page_size).offset(query.offset)

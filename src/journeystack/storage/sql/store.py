@@ -21,6 +21,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 class SqlUnitOfWork:
     """One transaction. Leaving the block without `commit()` rolls it back."""
 
+    journeys: SqlJourneyRepository
+    tokens: SqlTokenRepository
+
     def __init__(self, engine: Engine, *, write: bool, write_lock: threading.Lock | None) -> None:
         self._engine = engine
         self._write = write

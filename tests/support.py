@@ -1,0 +1,153 @@
+"""Helpers shared by the test suites: free ports, a real `journeystack serve` process, API clients."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+CLIENT_ID = "journeystack"
+CLIENT_SECRET = "journeystack"
+DEFAULT_MID = 1000001
+BASE = "/interaction/v1/interactions"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def app_in_thread(app: Any) -> Iterator[str]:
+    """Serve an ASGI app built in this process with uvicorn in a thread; yields its base URL.
+
+    Tests that need to reach inside the app (a frozen clock, seeded ids) use this.
+    """
+    import threading
+
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("in-process server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def running_server(
+    database_url: str, *, env: dict[str, str] | None = None, log_path: Path | None = None
+) -> Iterator[str]:
+    """Start `journeystack serve` on a free loopback port; yields its base URL and stops it after."""
+    port = free_port()
+    command = [sys.executable, "-m", "journeystack", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--database-url", database_url]  # fmt: skip
+    full_env = {**os.environ, **(env or {})}
+    log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(command, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"journeystack serve exited with {process.returncode}")
+            try:
+                if httpx.get(url + "/openapi.json", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("journeystack serve did not start within 30 s")
+            time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if log_path:
+            log.close()  # type: ignore[union-attr]
+
+
+def token_body(mid: int = DEFAULT_MID, **extra: Any) -> dict[str, Any]:
+    return {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+            "account_id": mid, **extra}  # fmt: skip
+
+
+def journey_body(key: str, **extra: Any) -> dict[str, Any]:
+    return {"key": key, "name": f"Journey {key}", "workflowApiVersion": 1.0, **extra}
+
+
+@dataclass
+class Api:
+    """An authenticated client for one business unit, over any transport (in-process or real server)."""
+
+    client: httpx.Client
+    mid: int
+    database_url: str
+    other_mid: int = 0  # a second business unit the same package may act for
+    token: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def authenticate(self) -> Api:
+        response = self.client.post("/v2/token", json=token_body(self.mid))
+        assert response.status_code == 200, response.text
+        self.token = response.json()["access_token"]
+        self.headers = {"Authorization": f"Bearer {self.token}"}
+        return self
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.client.request(method, path, headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def create(self, key: str, **extra: Any) -> dict[str, Any]:
+        response = self.post(BASE, json=journey_body(key, **extra))
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+def assert_error(response: httpx.Response, status: int, errorcode: int, message: str) -> dict[str, Any]:
+    """Status, errorcode and message of an SFMC error envelope, and that it is JSON."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/json")
+    body: dict[str, Any] = response.json()
+    assert body["errorcode"] == errorcode, body
+    assert body["message"] == message, body
+    assert "documentation" in body
+    return body
