@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from journeystack import __version__
-from journeystack.config import Settings, load_settings
+from journeystack.config import Settings, load_settings, settings_environment
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
@@ -52,6 +57,17 @@ def _parser() -> argparse.ArgumentParser:
         "--packages-file", help="JSON file listing installed packages (JOURNEYSTACK_PACKAGES_FILE)"
     )
     serve.add_argument("--log-level", help="debug, info, warning or error (default info)")
+    serve.add_argument(
+        "--workers", type=int, help="server processes sharing the port (default 1; JOURNEYSTACK_WORKERS)"
+    )
+    serve.add_argument(
+        "--pool-size", type=int, help="database connections per process (default 8; JOURNEYSTACK_POOL_SIZE)"
+    )
+    serve.add_argument(
+        "--pool-max-overflow",
+        type=int,
+        help="connections per process beyond the pool under load (default 8; JOURNEYSTACK_POOL_MAX_OVERFLOW)",
+    )
 
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
@@ -67,7 +83,29 @@ def _settings(args: argparse.Namespace) -> Settings:
         database_url=getattr(args, "database_url", None),
         packages_file=getattr(args, "packages_file", None),
         log_level=getattr(args, "log_level", None),
+        workers=getattr(args, "workers", None),
+        pool_size=getattr(args, "pool_size", None),
+        pool_max_overflow=getattr(args, "pool_max_overflow", None),
     )
+
+
+def _upgrade(settings: Settings) -> None:
+    from journeystack.storage.sql.store import SqlStore
+
+    store = SqlStore(settings.database_url, pool_size=1, max_overflow=0)
+    try:
+        store.upgrade()
+    finally:
+        store.dispose()
+
+
+def worker_app() -> Starlette:
+    """The app of one `serve --workers N` process: uvicorn imports this factory by name in each
+    worker, which rebuilds its settings from the JOURNEYSTACK_* variables `serve` exported."""
+    from journeystack.api.app import app_from_environment
+
+    configure_logging(load_settings().log_level)
+    return app_from_environment()
 
 
 def _serve(settings: Settings) -> int:
@@ -76,7 +114,8 @@ def _serve(settings: Settings) -> int:
     from journeystack.api.app import create_app
 
     configure_logging(settings.log_level)
-    app = create_app(settings)
+    # Migrate once, before any worker exists (the workers' own check then finds nothing to do).
+    _upgrade(settings)
     out = sys.stdout
     out.write(f"journeystack {__version__}\n")
     out.write(f"  store:     {settings.database_url_for_display()}\n")
@@ -88,15 +127,22 @@ def _serve(settings: Settings) -> int:
         out.write(
             f"  package:   client_id={package.client_id} client_secret={package.client_secret} MIDs={mids}\n"
         )
+    if settings.workers > 1:
+        out.write(f"  workers:   {settings.workers} processes\n")
     out.flush()
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        server_header=False,
-    )
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+        "server_header": False,
+    }
+    if settings.workers > 1:
+        # Each worker is a new process that builds its own app from the environment.
+        os.environ.update(settings_environment(settings))
+        uvicorn.run("journeystack.cli:worker_app", factory=True, workers=settings.workers, **options)
+    else:
+        uvicorn.run(create_app(settings), **options)
     return 0
 
 
@@ -110,11 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(settings)
     if args.command == "db" and args.db_command == "upgrade":
-        from journeystack.storage.sql.store import SqlStore
-
-        store = SqlStore(settings.database_url)
-        store.upgrade()
-        store.dispose()
+        _upgrade(settings)
         sys.stdout.write(f"database at {settings.database_url_for_display()} is up to date\n")
         return 0
     return 2

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=4599, ge=0, le=65535)
     database_url: str = DEFAULT_DATABASE_URL
+    # Connections each server process keeps open (and may open beyond that under load); with
+    # `--workers N` or several servers, the database sees up to N * (pool_size + pool_max_overflow).
+    pool_size: int = Field(default=8, ge=1)
+    pool_max_overflow: int = Field(default=8, ge=0)
+    # Server processes `journeystack serve` runs on one port (uvicorn workers).
+    workers: int = Field(default=1, ge=1)
     # Installed packages: a JSON file (list of PackageConfig) and/or inline JSON; the default package
     # is used only when neither names any package.
     packages_file: Path | None = None
@@ -56,6 +62,9 @@ class Settings(BaseSettings):
     access_log: bool = True
     # How long a publish or validate operation stays "in process" before it is run.
     operation_delay_seconds: float = Field(default=1.0, ge=0)
+    worker_poll_seconds: float = Field(default=0.1, gt=0)
+    # A claimed operation whose worker has not finished it within this time is taken over.
+    operation_lease_seconds: float = Field(default=30.0, gt=0)
     strict_scopes: bool = False
 
     @field_validator("packages", mode="before")
@@ -78,6 +87,24 @@ class Settings(BaseSettings):
         from sqlalchemy.engine import make_url
 
         return make_url(self.database_url).render_as_string(hide_password=True)
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """JOURNEYSTACK_* variables that rebuild `settings` in another process (`serve --workers`).
+
+    A setting that is None is left out: it is None only when no variable or flag set it."""
+    environment: dict[str, str] = {}
+    for name, value in settings.model_dump(mode="json").items():
+        variable = f"JOURNEYSTACK_{name.upper()}"
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            environment[variable] = "true" if value else "false"
+        elif isinstance(value, list | dict):
+            environment[variable] = json.dumps(value)
+        else:
+            environment[variable] = str(value)
+    return environment
 
 
 def load_settings(**overrides: Any) -> Settings:

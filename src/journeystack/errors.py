@@ -14,12 +14,17 @@
     ├── MethodNotAllowed          the resource exists, the HTTP method does not
     ├── InsufficientPrivileges    the token lacks a scope the route needs
     ├── NotFound                  a journey (or version) does not exist for this business unit
-    │   └── CriteriaNotFound      the same, as answered by GET (SFMC words it differently)
+    │   ├── CriteriaNotFound      the same, as answered by GET (SFMC words it differently)
+    │   └── OperationNotFound     no publish/validate status with that id
     ├── StaleModifiedDate         optimistic-concurrency check failed
     ├── VersionNotEditable        the version is not Draft, or an operation is in flight on it
     ├── DraftVersionExists        POST of a key whose latest version is still a Draft
     ├── InvalidStateTransition    a lifecycle change the version's status does not allow
-    └── NoChange                  an update that would change nothing
+    ├── NoChange                  an update that would change nothing
+    ├── PauseTargetMissing        pause/resume without versionNumber or allVersions (SFMC answers 202)
+    ├── EventDefinitionNotFound   no such event definition in this business unit
+    ├── EventDefinitionExists     POST of an event definition key already taken
+    └── EventDefinitionInUse      update/delete of an event a running journey is triggered by
 
 Each error carries a stable `code` (SFMC's errorcode where one exists) and a message; `api/errors.py`
 alone decides the HTTP status and the wire body.
@@ -161,3 +166,27 @@ class MethodNotAllowed(JourneystackError):
     def __init__(self, allowed: list[str]) -> None:
         super().__init__()
         self.allowed = allowed
+
+
+class OperationNotFound(NotFound):
+    default_message = "Status not found."
+
+
+class PauseTargetMissing(JourneystackError):
+    code = 10005
+    default_message = "AllVersions=true or VersionNumber required."
+
+
+class EventDefinitionNotFound(JourneystackError):
+    code = 30003
+    default_message = "Event definition not found."
+
+
+class EventDefinitionExists(JourneystackError):
+    code = 30004
+    default_message = "An event definition with this eventDefinitionKey already exists."
+
+
+class EventDefinitionInUse(JourneystackError):
+    code = 30002
+    default_message = "Event definition is used by a running journey; stop or pause the journey before changing or deleting it."

@@ -20,17 +20,18 @@ from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
 from journeystack import errors as e
-from journeystack.config import Settings
+from journeystack.config import Settings, load_settings
 from journeystack.domain.clock import Clock, SystemClock
 from journeystack.domain.ids import IdGenerator, RandomIds
 from journeystack.services.context import ServiceContext
 from journeystack.services.tokens import TokenService
+from journeystack.services.worker import BackgroundWorker
 from journeystack.storage.sql.store import SqlStore
 
 from .errors import render_error, render_internal_error
 from .http import ApiRequest, ApiResponse, json_response, normalise_query
 from .openapi import build_openapi
-from .routes import interactions, tokens
+from .routes import discovery, events, interactions, lifecycle, tokens
 from .routing import Route, Router
 from .state import AppState
 
@@ -47,7 +48,13 @@ class JourneystackApi:
         self.settings = settings
         self.store = store
         self.state = state
-        route_list: list[Route] = [*tokens.routes(state), *interactions.routes(state)]
+        route_list: list[Route] = [
+            *tokens.routes(state),
+            *lifecycle.routes(state),
+            *interactions.routes(state),
+            *events.routes(state),
+        ]
+        route_list.append(discovery.route(route_list))
         self.openapi = build_openapi(route_list)
         route_list.append(
             Route(
@@ -164,24 +171,39 @@ def create_app(
     ids: IdGenerator | None = None,
 ) -> Starlette:
     """The journeystack ASGI application. Its lifespan applies pending migrations and closes pools."""
-    store = SqlStore(settings.database_url)
+    store = SqlStore(
+        settings.database_url, pool_size=settings.pool_size, max_overflow=settings.pool_max_overflow
+    )
     ctx = ServiceContext(uow=store, clock=clock or SystemClock(), ids=ids or RandomIds())
     token_service = TokenService(
         ctx, settings.installed_packages(), lifetime_seconds=settings.token_lifetime_seconds
     )
     api = JourneystackApi(settings, store, AppState(settings=settings, ctx=ctx, tokens=token_service))
 
+    worker = BackgroundWorker(
+        ctx, poll_seconds=settings.worker_poll_seconds, lease_ms=int(settings.operation_lease_seconds * 1000)
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(store.upgrade)
+        worker.start()
         try:
             yield
         finally:
+            await anyio.to_thread.run_sync(worker.stop)
             store.dispose()
 
     app = Starlette(routes=[Mount("", app=api)], lifespan=lifespan)
     app.state.api = api
+    app.state.worker = worker
     return app
+
+
+def app_from_environment() -> Starlette:
+    """The app built from JOURNEYSTACK_* variables: the factory each `serve --workers N` process
+    imports (`journeystack.api.app:app_from_environment`); the CLI exports its settings first."""
+    return create_app(load_settings())
 
 
 def api_of(app: Any) -> JourneystackApi:

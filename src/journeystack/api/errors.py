@@ -14,6 +14,7 @@ OAUTH_DOC = "https://developer.salesforce.com/docs"
 # Most specific class first: the first entry the error is an instance of wins.
 STATUS: list[tuple[type[e.JourneystackError], int]] = [
     (e.NoChange, 304),
+    (e.PauseTargetMissing, 202),  # SFMC reports this validation failure in a 202 (docs/differences.md)
     (e.InvalidRequest, 400),
     (e.StaleModifiedDate, 400),
     (e.UnsupportedGrantType, 400),
@@ -23,11 +24,14 @@ STATUS: list[tuple[type[e.JourneystackError], int]] = [
     (e.UnauthorizedClient, 401),
     (e.InsufficientPrivileges, 403),
     (e.NotFound, 404),
+    (e.EventDefinitionNotFound, 400),  # mcdev treats a 400 as "no such event" (docs/differences.md)
     (e.RouteNotFound, 404),
     (e.MethodNotAllowed, 400),  # SFMC: "Invalid Operation", 400 with errorcode 30001
     (e.VersionNotEditable, 409),
     (e.DraftVersionExists, 409),
     (e.InvalidStateTransition, 409),
+    (e.EventDefinitionExists, 409),
+    (e.EventDefinitionInUse, 409),
     (e.PayloadTooLarge, 413),
 ]
 

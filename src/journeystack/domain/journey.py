@@ -15,12 +15,15 @@ from typing import Any
 from journeystack.errors import (
     DraftVersionExists,
     NoChange,
+    Problem,
+    SpecValidationFailed,
     StaleModifiedDate,
     VersionNotEditable,
 )
 
 from .dates import parse_canonical
 from .ids import IdGenerator
+from .spec import check_structure
 
 
 class Status(StrEnum):
@@ -99,6 +102,41 @@ class JourneyDefinition:
         )
 
 
+def spec_document(definition: JourneyDefinition) -> dict[str, Any]:
+    """The whole Journey Spec document of a definition, as the Journey Spec checks read it."""
+    return {
+        "key": definition.key,
+        "name": definition.name,
+        "description": definition.description,
+        "workflowApiVersion": definition.workflow_api_version,
+        "entryMode": definition.entry_mode,
+        "definitionType": definition.definition_type,
+        **definition.spec,
+    }
+
+
+def check_savable(definition: JourneyDefinition) -> None:
+    """The Journey Spec's save-time checks. Raises SpecValidationFailed naming every problem."""
+    problems = check_structure(spec_document(definition))
+    if problems:
+        raise SpecValidationFailed([Problem(p.message, int(p.code), p.path) for p in problems])
+
+
+def trigger_event_reference(definition: JourneyDefinition) -> tuple[str | None, str | None]:
+    """(eventDefinitionKey, eventDefinitionId) the journey's trigger refers to, where it names one.
+
+    Real journeys carry them in the trigger's metaData; the older spec put the key on the trigger.
+    """
+    triggers = definition.spec.get("triggers")
+    if not isinstance(triggers, list) or not triggers or not isinstance(triggers[0], dict):
+        return None, None
+    trigger = triggers[0]
+    meta: dict[str, Any] = trigger["metaData"] if isinstance(trigger.get("metaData"), dict) else {}
+    key = meta.get("eventDefinitionKey") or trigger.get("eventDefinitionKey")
+    event_id = meta.get("eventDefinitionId") or trigger.get("eventDefinitionId")
+    return (key if isinstance(key, str) else None, event_id.lower() if isinstance(event_id, str) else None)
+
+
 def _default_if_null(member: str, value: Any) -> Any:
     if value is None and member in _SPEC_DEFAULTS:
         return copy.deepcopy(_SPEC_DEFAULTS[member])
@@ -120,6 +158,8 @@ class JourneyVersion:
     last_published_ms: int | None
     definition: JourneyDefinition
     operation_id: str | None = None
+    paused_until_ms: int | None = None
+    pause_options: dict[str, Any] | None = None
 
     @property
     def editable(self) -> bool:

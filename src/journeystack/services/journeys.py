@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from journeystack.domain import journey as rules
+from journeystack.domain.audit import AuditAction, entry_for
 from journeystack.domain.journey import JourneyDefinition, JourneyVersion, Status
 from journeystack.domain.queries import JourneyQuery, Page
 from journeystack.errors import (
@@ -18,13 +19,19 @@ from journeystack.storage.ports import WriteConflict
 
 from .context import ServiceContext
 
+SYSTEM_USER = "journeystack"
 
-def create_journey(ctx: ServiceContext, mid: int, definition: JourneyDefinition) -> JourneyVersion:
+
+def create_journey(
+    ctx: ServiceContext, mid: int, definition: JourneyDefinition, *, user: str = SYSTEM_USER
+) -> JourneyVersion:
     """Create a journey, or version n+1 when the key exists and its latest version is not Draft.
 
-    Raises DraftVersionExists (errorcode 30004) when the latest version is a Draft: SFMC's docs are
-    silent; journeystack refuses rather than overwrite (docs/differences.md).
+    Raises SpecValidationFailed (Journey Spec save checks), DraftVersionExists (errorcode 30004) when
+    the latest version is a Draft: SFMC's docs are silent; journeystack refuses rather than overwrite
+    (docs/differences.md).
     """
+    rules.check_savable(definition)
     with ctx.uow(write=True) as uow:
         latest = uow.journeys.latest(mid, key=definition.key)
         now = ctx.clock.now_ms()
@@ -37,6 +44,7 @@ def create_journey(ctx: ServiceContext, mid: int, definition: JourneyDefinition)
         except WriteConflict:
             # Another request created this key (or its next version) a moment ago; that one is a Draft.
             raise DraftVersionExists() from None
+        uow.audit.add(entry_for(version, AuditAction.CREATE, user=user, now_ms=now))
         uow.commit()
     return version
 
@@ -76,6 +84,7 @@ def update_journey(
     version: int,
     seen_modified: str | None,
     journey_id: str | None = None,
+    user: str = SYSTEM_USER,
 ) -> JourneyVersion:
     """Replace the definition of one Draft version (PUT).
 
@@ -84,6 +93,7 @@ def update_journey(
     VersionNotEditable, StaleModifiedDate, NoChange. The modifiedDate check and the write are one
     compare-and-swap UPDATE, so of many concurrent updates from the same state exactly one wins.
     """
+    rules.check_savable(definition)
     selector = {"journey_id": journey_id} if journey_id is not None else {"key": definition.key}
     with ctx.uow(write=True) as uow:
         current = uow.journeys.get(mid, version, **selector)
@@ -97,6 +107,7 @@ def update_journey(
         new = rules.updated(current, definition, now_ms=ctx.clock.now_ms())
         if not uow.journeys.replace_if_unmodified(new, seen_ms):
             _raise_lost_race(uow.journeys.get(mid, version, **selector))
+        uow.audit.add(entry_for(new, AuditAction.MODIFY, user=user, now_ms=new.modified_ms))
         uow.commit()
     return new
 
@@ -116,6 +127,7 @@ def delete_journey(
     key: str | None = None,
     journey_id: str | None = None,
     version: int | None = None,
+    user: str = SYSTEM_USER,
 ) -> str:
     """Mark one version, or every version, Deleted; returns the journey id.
 
@@ -137,5 +149,6 @@ def delete_journey(
             done = rules.deleted(target, now_ms=now)
             if not uow.journeys.set_status(target, Status.DELETED, modified_ms=done.modified_ms):
                 raise VersionNotEditable()
+            uow.audit.add(entry_for(done, AuditAction.DELETE, user=user, now_ms=now))
         uow.commit()
     return targets[0].id

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
+from journeystack.domain.audit import AuditAction, AuditEntry
 from journeystack.domain.auth import Grant
+from journeystack.domain.events import EventDefinition
 from journeystack.domain.journey import JourneyVersion, Status
+from journeystack.domain.lifecycle import Operation
 from journeystack.domain.queries import JourneyQuery, Page
 
 
@@ -47,9 +50,21 @@ class JourneyRepository(Protocol):
         *,
         modified_ms: int,
         last_published_ms: int | None = None,
+        paused_until_ms: int | None = None,
+        pause_options: dict[str, Any] | None = None,
     ) -> bool:
         """Move a version to another status if it still has `current.status`; True when written."""
         ...
+
+    def attach_operation(self, version: JourneyVersion, operation_id: str) -> bool: ...
+
+    def detach_operation(self, mid: int, journey_id: str, version: int, operation_id: str) -> None: ...
+
+    def lock_journey(self, mid: int, journey_id: str) -> None: ...
+
+    def expired_pauses(self, now_ms: int, limit: int = 100) -> list[JourneyVersion]: ...
+
+    def count_using_event(self, mid: int, key: str, event_id: str, statuses: list[Status] | None) -> int: ...
 
     def list(self, mid: int, query: JourneyQuery, *, with_spec: bool) -> Page[JourneyVersion]: ...
 
@@ -62,12 +77,60 @@ class TokenRepository(Protocol):
     def purge_expired(self, now_ms: int) -> int: ...
 
 
+class OperationRepository(Protocol):
+    def add(self, op: Operation) -> None: ...
+
+    def get(self, mid: int, operation_id: str) -> Operation | None: ...
+
+    def claim_due(self, now_ms: int, worker: str, lease_ms: int, limit: int) -> list[Operation]: ...
+
+    def finish(self, op: Operation, *, worker: str) -> bool: ...
+
+
+class AuditRepository(Protocol):
+    def add(self, entry: AuditEntry) -> None: ...
+
+    def list(
+        self,
+        mid: int,
+        journey_id: str,
+        *,
+        action: AuditAction | None,
+        version: int | None,
+        page: int,
+        page_size: int,
+    ) -> Page[AuditEntry]: ...
+
+
+class EventDefinitionRepository(Protocol):
+    def get(
+        self, mid: int, *, key: str | None = None, event_id: str | None = None
+    ) -> EventDefinition | None: ...
+
+    def add(self, event: EventDefinition) -> None: ...
+
+    def replace(self, event: EventDefinition) -> None: ...
+
+    def remove(self, event: EventDefinition) -> None: ...
+
+    def list(self, mid: int, *, name: str | None, page: int, page_size: int) -> Page[EventDefinition]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def journeys(self) -> JourneyRepository: ...
 
     @property
     def tokens(self) -> TokenRepository: ...
+
+    @property
+    def operations(self) -> OperationRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
+
+    @property
+    def events(self) -> EventDefinitionRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -22,10 +22,15 @@ from ..state import AppState
 BASE = "/interaction/v1/interactions"
 
 
-def _selector(request: ApiRequest) -> dict[str, str]:
+def selector(request: ApiRequest) -> dict[str, str]:
     if "key" in request.params:
         return {"key": request.params["key"]}
     return {"journey_id": request.params["id"].lower()}
+
+
+def user_of(request: ApiRequest) -> str:
+    """Who the audit log names: the installed package the token was issued to."""
+    return request.grant.client_id if request.grant else "journeystack"
 
 
 def _order(raw: str | None) -> tuple[OrderColumn, bool]:
@@ -79,12 +84,14 @@ def routes(state: AppState) -> list[Route]:
 
     def create_interaction(request: ApiRequest) -> ApiResponse:
         definition = parse_create(parse_json_object(request.body, max_depth=depth))
-        return json_response(render(journeys.create_journey(ctx, request.mid, definition)))
+        return json_response(
+            render(journeys.create_journey(ctx, request.mid, definition, user=user_of(request)))
+        )
 
     def get_interaction(request: ApiRequest) -> ApiResponse:
         extras = parse_extras(request.query.get("extras"))
         found = journeys.get_journey(
-            ctx, request.mid, version=query_int(request.query, "versionNumber"), **_selector(request)
+            ctx, request.mid, version=query_int(request.query, "versionNumber"), **selector(request)
         )
         return json_response(render(found, stats=bool(extras & {"stats", "all"})))
 
@@ -99,13 +106,23 @@ def routes(state: AppState) -> list[Route]:
             raise InvalidRequest([Problem("key does not match the key in the path.", 10005, "key")])
         journey_id = request.params["id"].lower() if "id" in request.params else None
         updated = journeys.update_journey(
-            ctx, request.mid, definition, version=version, seen_modified=seen, journey_id=journey_id
+            ctx,
+            request.mid,
+            definition,
+            version=version,
+            seen_modified=seen,
+            journey_id=journey_id,
+            user=user_of(request),
         )
         return json_response(render(updated))
 
     def delete_interaction(request: ApiRequest) -> ApiResponse:
         journey_id = journeys.delete_journey(
-            ctx, request.mid, version=query_int(request.query, "versionNumber"), **_selector(request)
+            ctx,
+            request.mid,
+            version=query_int(request.query, "versionNumber"),
+            user=user_of(request),
+            **selector(request),
         )
         return json_response(journey_id)
 

@@ -87,7 +87,7 @@ class JourneyUpdate(JourneyCreate):
         return value
 
 
-def _problems(error: ValidationError) -> list[Problem]:
+def problems_of(error: ValidationError) -> list[Problem]:
     problems = []
     for item in error.errors(include_url=False):
         where = ".".join(str(part) for part in item["loc"])
@@ -116,7 +116,7 @@ def parse_create(raw: dict[str, Any]) -> JourneyDefinition:
     try:
         model = JourneyCreate.model_validate(raw)
     except ValidationError as error:
-        raise InvalidRequest(_problems(error)) from None
+        raise InvalidRequest(problems_of(error)) from None
     return _definition(model, raw)
 
 
@@ -125,7 +125,7 @@ def parse_update(raw: dict[str, Any]) -> tuple[JourneyDefinition, int, str | Non
     try:
         model = JourneyUpdate.model_validate(raw)
     except ValidationError as error:
-        raise InvalidRequest(_problems(error)) from None
+        raise InvalidRequest(problems_of(error)) from None
     return _definition(model, raw), model.version, model.modifiedDate
 
 

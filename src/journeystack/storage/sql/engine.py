@@ -1,4 +1,5 @@
-"""Engine construction: SQLite gets WAL, a busy timeout and IMMEDIATE write transactions."""
+"""Engine construction: SQLite gets WAL, a busy timeout and IMMEDIATE write transactions;
+PostgreSQL gets READ COMMITTED and a connection pool sized per process."""
 
 from __future__ import annotations
 
@@ -13,15 +14,30 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def build_engine(url: str, *, pool_size: int = 8) -> Engine:
-    """An engine for `url`; for a SQLite file, its directory is created and WAL is switched on."""
+def is_postgresql(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def build_engine(url: str, *, pool_size: int = 8, max_overflow: int | None = None) -> Engine:
+    """An engine for `url` holding up to `pool_size` (+ `max_overflow`, default the same again)
+    connections; for a SQLite file, its directory is created and WAL is switched on."""
+    overflow = pool_size if max_overflow is None else max_overflow
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        # READ COMMITTED is what makes the compare-and-swap UPDATE correct under concurrency: a
+        # writer blocked on a row re-reads it after the other commits and then matches nothing,
+        # where REPEATABLE READ would fail with a serialization error instead.
+        return create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=overflow,
+            pool_pre_ping=True,
+            isolation_level="READ COMMITTED",
+        )
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=overflow)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

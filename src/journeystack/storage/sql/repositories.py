@@ -9,7 +9,7 @@ from sqlalchemy import Connection, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from journeystack.domain.auth import Grant
-from journeystack.domain.journey import JourneyDefinition, JourneyVersion, Status
+from journeystack.domain.journey import JourneyDefinition, JourneyVersion, Status, trigger_event_reference
 from journeystack.domain.queries import JourneyQuery, OrderColumn, Page
 from journeystack.storage.ports import WriteConflict
 
@@ -33,6 +33,8 @@ def _to_version(row: Any, spec: dict[str, Any] | None = None) -> JourneyVersion:
         modified_ms=mapping["modified_ms"],
         last_published_ms=mapping["last_published_ms"],
         operation_id=mapping["operation_id"],
+        paused_until_ms=mapping["paused_until_ms"],
+        pause_options=orjson.loads(mapping["pause_options"]) if mapping["pause_options"] else None,
         definition=JourneyDefinition(
             key=mapping["key"],
             name=mapping["name"],
@@ -47,7 +49,10 @@ def _to_version(row: Any, spec: dict[str, Any] | None = None) -> JourneyVersion:
 
 def _definition_values(v: JourneyVersion) -> dict[str, Any]:
     d = v.definition
+    event_key, event_id = trigger_event_reference(d)
     return {
+        "event_definition_key": event_key,
+        "event_definition_id": event_id,
         "name": d.name,
         "description": d.description,
         "workflow_api_version": d.workflow_api_version,
@@ -138,8 +143,17 @@ class SqlJourneyRepository:
         *,
         modified_ms: int,
         last_published_ms: int | None = None,
+        paused_until_ms: int | None = None,
+        pause_options: dict[str, Any] | None = None,
     ) -> bool:
-        values: dict[str, Any] = {"status": status.value, "modified_ms": modified_ms}
+        paused = status is Status.PAUSED
+        values: dict[str, Any] = {
+            "status": status.value,
+            "modified_ms": modified_ms,
+            # Pause state lives exactly as long as the version is Paused.
+            "paused_until_ms": paused_until_ms if paused else None,
+            "pause_options": orjson.dumps(pause_options).decode() if paused and pause_options else None,
+        }
         if last_published_ms is not None:
             values["last_published_ms"] = last_published_ms
         result = self._c.execute(
@@ -157,6 +171,71 @@ class SqlJourneyRepository:
         if Status.DELETED in (status, current.status):
             self._refresh_head(current.mid, current.id)
         return True
+
+    def _version_row(self, version: JourneyVersion) -> Any:
+        return and_(
+            journeys.c.mid == version.mid,
+            journeys.c.journey_id == version.id,
+            journeys.c.version == version.version,
+        )
+
+    def attach_operation(self, version: JourneyVersion, operation_id: str) -> bool:
+        """Mark an operation in flight on a version, if none is and its status is unchanged."""
+        result = self._c.execute(
+            update(journeys)
+            .where(
+                self._version_row(version),
+                journeys.c.status == version.status.value,
+                journeys.c.operation_id.is_(None),
+            )
+            .values(operation_id=operation_id)
+        )
+        return result.rowcount == 1
+
+    def detach_operation(self, mid: int, journey_id: str, version: int, operation_id: str) -> None:
+        self._c.execute(
+            update(journeys)
+            .where(
+                journeys.c.mid == mid,
+                journeys.c.journey_id == journey_id,
+                journeys.c.version == version,
+                journeys.c.operation_id == operation_id,
+            )
+            .values(operation_id=None)
+        )
+
+    def lock_journey(self, mid: int, journey_id: str) -> None:
+        """Serialise lifecycle changes of one journey (row locks on PostgreSQL; SQLite has one writer)."""
+        self._c.execute(
+            select(journeys.c.pk)
+            .where(journeys.c.mid == mid, journeys.c.journey_id == journey_id)
+            .order_by(journeys.c.pk)
+            .with_for_update()
+        ).all()
+
+    def expired_pauses(self, now_ms: int, limit: int = 100) -> list[JourneyVersion]:
+        rows = self._c.execute(
+            select(journeys)
+            .where(journeys.c.paused_until_ms <= now_ms, journeys.c.status == Status.PAUSED.value)
+            .order_by(journeys.c.paused_until_ms)
+            .limit(limit)
+        ).all()
+        return [_to_version(row) for row in rows]
+
+    def count_using_event(self, mid: int, key: str, event_id: str, statuses: list[Status] | None) -> int:
+        """How many journeys have a version (in one of `statuses`, if given) triggered by the event."""
+        conditions = [
+            journeys.c.mid == mid,
+            or_(journeys.c.event_definition_key == key, journeys.c.event_definition_id == event_id),
+            journeys.c.status != Status.DELETED.value,
+        ]
+        if statuses is not None:
+            conditions.append(journeys.c.status.in_([s.value for s in statuses]))
+        return int(
+            self._c.execute(
+                select(func.count(func.distinct(journeys.c.journey_id))).where(*conditions)
+            ).scalar_one()
+        )
 
     def _refresh_head(self, mid: int, journey_id: str) -> None:
         """Mark the most recent non-Deleted version of a journey as its head, and only that one."""
@@ -190,7 +269,7 @@ class SqlJourneyRepository:
         if query.workflow_api_version is not None:
             conditions.append(journeys.c.workflow_api_version == query.workflow_api_version)
         if query.name_or_description:
-            pattern = "%" + _escape_like(query.name_or_description.lower()) + "%"
+            pattern = "%" + escape_like(query.name_or_description.lower()) + "%"
             conditions.append(
                 or_(
                     func.lower(journeys.c.name).like(pattern, escape="\\"),
@@ -211,7 +290,7 @@ class SqlJourneyRepository:
         return Page(count=count, page=query.page, page_size=query.page_size, items=items)
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 

@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 from .engine import build_engine, is_sqlite
+from .lifecycle_repositories import SqlAuditRepository, SqlEventDefinitionRepository, SqlOperationRepository
 from .repositories import SqlJourneyRepository, SqlTokenRepository
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -23,6 +24,9 @@ class SqlUnitOfWork:
 
     journeys: SqlJourneyRepository
     tokens: SqlTokenRepository
+    operations: SqlOperationRepository
+    audit: SqlAuditRepository
+    events: SqlEventDefinitionRepository
 
     def __init__(self, engine: Engine, *, write: bool, write_lock: threading.Lock | None) -> None:
         self._engine = engine
@@ -44,6 +48,9 @@ class SqlUnitOfWork:
         self._connection = connection
         self.journeys = SqlJourneyRepository(connection)
         self.tokens = SqlTokenRepository(connection)
+        self.operations = SqlOperationRepository(connection)
+        self.audit = SqlAuditRepository(connection)
+        self.events = SqlEventDefinitionRepository(connection)
         return self
 
     def commit(self) -> None:
@@ -67,9 +74,9 @@ class SqlUnitOfWork:
 class SqlStore:
     """A database journeystack keeps its state in, and the factory of its units of work."""
 
-    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+    def __init__(self, url: str, *, pool_size: int = 8, max_overflow: int | None = None) -> None:
         self.url = url
-        self.engine = build_engine(url, pool_size=pool_size)
+        self.engine = build_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         # SQLite allows one writer; queueing writers here is cheaper than SQLite's busy-wait sleeps.
         self._write_lock = threading.Lock() if is_sqlite(url) else None
 
@@ -83,7 +90,8 @@ class SqlStore:
         return config
 
     def upgrade(self) -> None:
-        """Apply every pending migration."""
+        """Apply every pending migration. Safe to call from processes starting together: on
+        PostgreSQL they take turns under an advisory lock (migrations/env.py); SQLite has one writer."""
         command.upgrade(self._alembic_config(), "head")
 
     def pending_migrations(self) -> bool:

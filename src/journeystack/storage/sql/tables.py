@@ -40,10 +40,17 @@ journeys = Table(
     Column("is_head", Boolean, nullable=False),
     Column("operation_id", String(36), nullable=True),
     Column("spec", Text, nullable=False),
+    # The trigger's event definition, extracted on save so "which journeys use this event" is a lookup.
+    Column("event_definition_key", String(200), nullable=True),
+    Column("event_definition_id", String(36), nullable=True),
+    Column("paused_until_ms", BigInteger, nullable=True),
+    Column("pause_options", Text, nullable=True),
     UniqueConstraint("mid", "key", "version", name="uq_journeys_mid_key_version"),
     Index("ix_journeys_mid_journey_id_version", "mid", "journey_id", "version"),
     Index("ix_journeys_list_modified", "mid", "is_head", "modified_ms", "pk"),
     Index("ix_journeys_list_name", "mid", "is_head", "name", "pk"),
+    Index("ix_journeys_event_definition_key", "mid", "event_definition_key"),
+    Index("ix_journeys_paused_until", "paused_until_ms"),
 )
 
 tokens = Table(
@@ -55,4 +62,63 @@ tokens = Table(
     Column("scopes", Text, nullable=False),
     Column("expires_at_ms", BigInteger, nullable=False),
     Index("ix_tokens_expires_at_ms", "expires_at_ms"),
+)
+
+operations = Table(
+    "operations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("mid", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("journey_id", String(36), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("definition_id", String(36), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("run_after_ms", BigInteger, nullable=False),
+    # A claim is a lease: a claim older than the lease belongs to a process presumed dead.
+    Column("claimed_by", String(100), nullable=True),
+    Column("claimed_at_ms", BigInteger, nullable=True),
+    Column("finished_ms", BigInteger, nullable=True),
+    Column("errors", Text, nullable=False),
+    Column("warnings", Text, nullable=False),
+    Index("ix_operations_due", "state", "run_after_ms"),
+)
+
+audit_entries = Table(
+    "audit_entries",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("mid", BigInteger, nullable=False),
+    Column("journey_id", String(36), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("definition_id", String(36), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("name", String(400), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("execution_mode", String(32), nullable=False),
+    Column("user", String(200), nullable=False),
+    Column("timestamp_ms", BigInteger, nullable=False),
+    Column("details", Text, nullable=False),
+    Index("ix_audit_entries_journey", "mid", "journey_id", "action", "pk"),
+)
+
+event_definitions = Table(
+    "event_definitions",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("mid", BigInteger, nullable=False),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("key", String(200), nullable=False),
+    Column("name", String(400), nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("modified_ms", BigInteger, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("modified_by", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    UniqueConstraint("mid", "key", name="uq_event_definitions_mid_key"),
+    Index("ix_event_definitions_mid_name", "mid", "name", "pk"),
 )

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 
 from journeystack.storage.sql.tables import metadata
+
+# Processes that start together (`serve --workers N`, several servers on one database) each run
+# the migrations; on PostgreSQL they queue on this transaction-scoped advisory lock, and the later
+# ones then read the version the first committed and find nothing left to do.
+MIGRATION_LOCK_KEY = 0x6A73_6D69_6772_6174  # "jsmigrat"
 
 config = context.config
 engine = config.attributes.get("engine")
@@ -20,5 +25,7 @@ with engine.connect() as connection:
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         context.run_migrations()
     connection.commit()

@@ -1,0 +1,252 @@
+"""Publish/validate-time checks: is a saved journey complete enough to run?"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from .activities import EMAIL_TYPES, KNOWN_TYPES, missing_configuration, upper_type, wait_days
+from .problems import (
+    CYCLE,
+    ENGAGEMENT_BEFORE_EMAIL,
+    ENTRY_MODE_NOT_SET,
+    EVENT_DEFINITION_NOT_FOUND,
+    GOAL_NOT_CONFIGURED,
+    LONG_WAIT,
+    MISSING_CONFIGURATION,
+    NO_ACTIVITIES,
+    NO_EVENT_DEFINITION_REF,
+    NO_NAME,
+    NO_TRIGGER,
+    NOT_CONFIGURED,
+    ROOT,
+    UNKNOWN_ACTIVITY_TYPE,
+    UNREACHABLE,
+    WARNING,
+    Site,
+    SpecProblem,
+    as_list,
+    as_object,
+    non_empty_string,
+)
+from .structure import check_structure, is_api_version_05
+
+EventDefinitionExists = Callable[[str | None, str | None], bool]
+
+LONG_WAIT_DAYS: Final = 365
+# Trigger types whose entry is not an event definition (transactional sends fire through their own API).
+_TRIGGERS_WITHOUT_EVENT: Final = frozenset({"transactional-api"})
+
+
+def check_publishable(
+    doc: Mapping[str, Any], event_definition_exists: EventDefinitionExists
+) -> tuple[list[SpecProblem], list[SpecProblem]]:
+    """Whether a journey may be published: (errors, warnings). Structural problems count as errors.
+
+    `event_definition_exists(key, id)` is asked about the trigger's event definition; whatever it
+    raises propagates. Nothing else raises, however malformed `doc` is.
+    """
+    errors = check_structure(doc)
+    warnings: list[SpecProblem] = []
+    if not isinstance(doc, Mapping):
+        return errors, warnings
+    _check_journey(doc, errors)
+    _check_trigger(doc, event_definition_exists, errors)
+    graph = _Graph.of(doc)
+    activities = doc.get("activities")
+    if activities is None or (isinstance(activities, list | tuple) and not activities):
+        text = "there are no activities; at least one is needed"
+        errors.append(ROOT.problem(NO_ACTIVITIES, "activities", text))
+    graph.check(errors)
+    _check_activities(graph, is_api_version_05(doc), errors, warnings)
+    _check_goals(doc, errors)
+    return errors, warnings
+
+
+def _check_journey(doc: Mapping[str, Any], out: list[SpecProblem]) -> None:
+    name = doc.get("name")
+    if name is None or (isinstance(name, str) and not name.strip()):
+        text = "name is empty; a journey must be named before it is published"
+        out.append(ROOT.problem(NO_NAME, "name", text))
+    kind = doc.get("definitionType")
+    if kind is not None and not (isinstance(kind, str) and kind.lower() == "multistep"):
+        return  # single-send and transactional journeys have no entry mode to choose
+    mode = doc.get("entryMode")
+    if mode is None or (isinstance(mode, str) and mode.lower() == "notset"):
+        text = "entryMode must be chosen (MultipleEntries, OnceAndDone or SingleEntryAcrossAllVersions)"
+        out.append(ROOT.problem(ENTRY_MODE_NOT_SET, "entryMode", text))
+
+
+def _check_trigger(doc: Mapping[str, Any], exists: EventDefinitionExists, out: list[SpecProblem]) -> None:
+    triggers = [(i, t) for i, t in enumerate(as_list(doc.get("triggers"))) if isinstance(t, Mapping)]
+    if not triggers:
+        text = "no entry event is configured; a journey needs one before it can be published"
+        out.append(ROOT.problem(NO_TRIGGER, "triggers", text))
+        return
+    index, trigger = triggers[0]
+    kind = trigger.get("type")
+    if isinstance(kind, str) and kind.lower() in _TRIGGERS_WITHOUT_EVENT:
+        return
+    key = trigger.get("key")
+    path = f"triggers[{index}]"
+    site = Site(path=path, label=f"{path} (key {key!r})" if non_empty_string(key) else path)
+    meta = as_object(trigger.get("metaData"))
+    # Real data keeps the reference in metaData; the older spec put the key on the trigger itself.
+    event_key = _first_string(meta.get("eventDefinitionKey"), trigger.get("eventDefinitionKey"))
+    event_id = _first_string(meta.get("eventDefinitionId"), trigger.get("eventDefinitionId"))
+    if event_key is None and event_id is None:
+        text = "the entry event names no event definition (metaData.eventDefinitionKey or eventDefinitionId)"
+        out.append(site.problem(NO_EVENT_DEFINITION_REF, "metaData.eventDefinitionKey", text))
+    elif not exists(event_key, event_id):
+        pairs = (("key", event_key), ("id", event_id))
+        named = " / ".join(f"{label} {value!r}" for label, value in pairs if value)
+        member = "metaData.eventDefinitionKey" if event_key else "metaData.eventDefinitionId"
+        text = f"the entry event's event definition ({named}) does not exist"
+        out.append(site.problem(EVENT_DEFINITION_NOT_FOUND, member, text))
+
+
+def _first_string(*values: Any) -> str | None:
+    return next((v for v in values if non_empty_string(v)), None)
+
+
+@dataclass(slots=True)
+class _Graph:
+    """The activities joined by their outcomes' `next`; links the structural pass refused are left out."""
+
+    sites: dict[str, tuple[Site, Mapping[str, Any]]] = field(default_factory=dict)
+    edges: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # key -> (outcome index, next)
+
+    @classmethod
+    def of(cls, doc: Mapping[str, Any]) -> _Graph:
+        graph = cls()
+        for index, activity in enumerate(as_list(doc.get("activities"))):
+            if not isinstance(activity, Mapping):
+                continue
+            key, kind = activity.get("key"), activity.get("type")
+            if not non_empty_string(key) or key in graph.sites:
+                continue
+            path = f"activities[{index}]"
+            site = Site(path, f"{path} (key {key!r})", key, kind if isinstance(kind, str) else None)
+            graph.sites[key] = (site, activity)
+        for key, (_, activity) in graph.sites.items():
+            graph.edges[key] = [
+                (i, o["next"])
+                for i, o in enumerate(as_list(activity.get("outcomes")))
+                if isinstance(o, Mapping) and _is_link(o.get("next"), graph.sites, key)
+            ]
+        return graph
+
+    def start(self) -> str | None:
+        """The first activity, in list order, that no other activity leads to."""
+        targets = {target for links in self.edges.values() for _, target in links}
+        return next((key for key in self.sites if key not in targets), None)
+
+    def reachable_from(self, start: str) -> set[str]:
+        seen, queue = {start}, deque([start])
+        while queue:
+            for _, target in self.edges[queue.popleft()]:
+                if target not in seen:
+                    seen.add(target)
+                    queue.append(target)
+        return seen
+
+    def check(self, out: list[SpecProblem]) -> None:
+        self._check_cycles(out)
+        start = self.start()
+        if start is None:
+            return  # every activity is some activity's next: the cycle problems already say so
+        reachable = self.reachable_from(start)
+        for key, (site, _) in self.sites.items():
+            if key not in reachable:
+                text = f"no path from the first activity {start!r} leads here"
+                out.append(site.problem(UNREACHABLE, "", text))
+
+    def _check_cycles(self, out: list[SpecProblem]) -> None:
+        # Iterative depth-first search, so long journeys cannot hit the recursion limit.
+        done: set[str] = set()
+        for root in self.sites:
+            if root in done:
+                continue
+            stack: list[tuple[str, int]] = [(root, 0)]
+            on_path = {root}
+            while stack:
+                node, position = stack[-1]
+                links = self.edges[node]
+                if position == len(links):
+                    stack.pop()
+                    on_path.discard(node)
+                    done.add(node)
+                    continue
+                stack[-1] = (node, position + 1)
+                outcome, target = links[position]
+                if target in on_path:
+                    loop = [n for n, _ in stack[[n for n, _ in stack].index(target) :]] + [target]
+                    site = self.sites[node][0]
+                    text = f"outcomes[{outcome}].next {target!r} closes a loop: {' -> '.join(loop)}"
+                    out.append(site.problem(CYCLE, f"outcomes[{outcome}].next", text))
+                elif target not in done:
+                    stack.append((target, 0))
+                    on_path.add(target)
+
+
+def _is_link(target: Any, keys: Mapping[str, Any], own_key: str) -> bool:
+    return isinstance(target, str) and target in keys and target != own_key
+
+
+def _check_activities(
+    graph: _Graph, api_version_05: bool, errors: list[SpecProblem], warnings: list[SpecProblem]
+) -> None:
+    for site, activity in graph.sites.values():
+        kind = upper_type(activity)
+        if not kind:
+            continue  # reported by the structural pass
+        if kind not in KNOWN_TYPES:
+            text = f"type {site.activity_type!r} is not one journeystack checks; it is kept as sent"
+            warnings.append(site.problem(UNKNOWN_ACTIVITY_TYPE, "type", text, level=WARNING))
+        if as_object(activity.get("metaData")).get("isConfigured") is False:
+            text = "the activity is not configured (metaData.isConfigured is false)"
+            errors.append(site.problem(NOT_CONFIGURED, "metaData.isConfigured", text))
+            continue
+        for member, what in missing_configuration(activity):
+            text = f"{member} is missing or empty: {what}"
+            errors.append(site.problem(MISSING_CONFIGURATION, member, text))
+        if kind == "ENGAGEMENTDECISION":
+            _check_engagement_order(graph, site, activity, errors)
+        days = wait_days(activity, api_version_05) if kind == "WAIT" else None
+        if days is not None and days > LONG_WAIT_DAYS:
+            text = f"the wait lasts about {days:.0f} days, more than {LONG_WAIT_DAYS}"
+            warnings.append(site.problem(LONG_WAIT, "configurationArguments", text, level=WARNING))
+
+
+def _check_engagement_order(
+    graph: _Graph, site: Site, activity: Mapping[str, Any], out: list[SpecProblem]
+) -> None:
+    # Engagement can only be measured for an email the contact has already been sent.
+    ref = as_object(activity.get("configurationArguments")).get("refActivityCustomerKey")
+    email = graph.sites.get(ref) if isinstance(ref, str) else None
+    if not isinstance(ref, str) or email is None or upper_type(email[1]) not in EMAIL_TYPES:
+        return  # missing or wrong references are reported elsewhere
+    if site.activity_key not in graph.reachable_from(ref):
+        member = "configurationArguments.refActivityCustomerKey"
+        text = f"{member} {ref!r} names an email that does not come before this engagement split"
+        out.append(site.problem(ENGAGEMENT_BEFORE_EMAIL, member, text))
+
+
+def _check_goals(doc: Mapping[str, Any], out: list[SpecProblem]) -> None:
+    for member in ("goals", "exits"):
+        for index, goal in enumerate(as_list(doc.get(member))):
+            if not isinstance(goal, Mapping):
+                continue
+            config, meta = as_object(goal.get("configurationArguments")), as_object(goal.get("metaData"))
+            # A goal is met by filter criteria, or (event goals) by an event definition.
+            if non_empty_string(config.get("criteria")) or _first_string(
+                meta.get("eventDefinitionKey"), meta.get("eventDefinitionId")
+            ):
+                continue
+            key = goal.get("key")
+            path = f"{member}[{index}]"
+            site = Site(path=path, label=f"{path} (key {key!r})" if non_empty_string(key) else path)
+            text = "configurationArguments.criteria is empty: the goal has no condition to meet"
+            out.append(site.problem(GOAL_NOT_CONFIGURED, "configurationArguments.criteria", text))
