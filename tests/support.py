@@ -151,3 +151,68 @@ def assert_error(response: httpx.Response, status: int, errorcode: int, message:
     assert body["message"] == message, body
     assert "documentation" in body
     return body
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "journeys"
+
+
+def realistic_journeys() -> list[dict[str, Any]]:
+    """The ten realistic journeys in tests/fixtures/journeys, as a client would POST them."""
+    import json
+
+    return [json.loads(p.read_text()) for p in sorted(FIXTURES.glob("[0-9]*.json"))]
+
+
+def create_fixture_events(api: Api) -> None:
+    """The event definitions the realistic journeys' triggers refer to."""
+    import json
+
+    for event in json.loads((FIXTURES / "_event_definitions.json").read_text()):
+        body = {**event, "dataExtensionId": "8a1e7c6e-0000-4000-8000-00000000de01"}
+        response = api.post("/interaction/v1/eventDefinitions", json=body)
+        assert response.status_code == 200, response.text
+
+
+def wait_for_operation(api: Api, status_url: str, timeout: float = 30.0) -> dict[str, Any]:
+    """Poll a publishStatus/validateStatus URL until it leaves *InProcess."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = api.get(status_url)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        if not body["status"].endswith("InProcess"):
+            return body
+        assert time.monotonic() < deadline, f"operation still {body['status']} after {timeout} s"
+        time.sleep(0.02)
+
+
+def publish(api: Api, journey: dict[str, Any], kind: str = "publish") -> dict[str, Any]:
+    """Start a publish (or validate) of a journey version and wait for its outcome."""
+    response = api.post(f"{BASE}/{kind}Async/{journey['id']}?versionNumber={journey['version']}", json={})
+    assert response.status_code == 200, response.text
+    started = response.json()
+    assert set(started) == {"statusId", "statusUrl"}
+    return wait_for_operation(api, started["statusUrl"])
+
+
+def publishable_journey(key: str, event_key: str = "APIEvent-publishable") -> dict[str, Any]:
+    """The smallest journey that passes the publish checks (its event definition must exist)."""
+    return {
+        "key": key,
+        "name": f"Journey {key}",
+        "workflowApiVersion": 1.0,
+        "entryMode": "MultipleEntries",
+        "triggers": [{"key": "TRIGGER", "type": "APIEvent", "metaData": {"eventDefinitionKey": event_key}}],
+        "activities": [
+            {"key": "WAIT-1", "type": "WAIT", "outcomes": [{"key": "w1", "next": None}],
+             "configurationArguments": {"waitDuration": 1, "waitUnit": "DAYS"}, "metaData": {"isConfigured": True}},
+        ],
+    }  # fmt: skip
+
+
+def create_event(api: Api, key: str = "APIEvent-publishable") -> dict[str, Any]:
+    body = {"type": "APIEvent", "name": key, "eventDefinitionKey": key, "dataExtensionId": "de-" + key[:20]}
+    response = api.post("/interaction/v1/eventDefinitions", json=body)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
