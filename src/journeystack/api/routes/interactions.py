@@ -139,7 +139,7 @@ def routes(state: AppState) -> list[Route]:
         "definitionType", "specificApiVersionNumber", "$orderBy", "extras",
     )  # fmt: skip
     one_query = ("versionNumber", "extras")
-    return [
+    routes = [
         Route(
             "GET",
             BASE,
@@ -169,66 +169,20 @@ def routes(state: AppState) -> list[Route]:
             request_schema=JourneyUpdate,
             responses=put_responses,
         ),
-        Route(
-            "GET",
-            BASE + "/key:{key}",
-            get_interaction,
-            "getInteractionByKey",
-            "Get a journey version by key.",
-            query=one_query,
-            responses=get_responses,
-        ),
-        Route(
-            "PUT",
-            BASE + "/key:{key}",
-            update_interaction,
-            "updateInteractionByKey",
-            "Update a Draft journey version by key.",
-            strict_scopes=("journeys_write",),
-            query=("versionNumber",),
-            request_schema=JourneyUpdate,
-            responses=put_responses,
-        ),
-        Route(
-            "DELETE",
-            BASE + "/key:{key}",
-            delete_interaction,
-            "deleteInteractionByKey",
-            "Delete one version, or all versions, by key.",
-            strict_scopes=("journeys_delete",),
-            query=("versionNumber",),
-            response_schema={"type": "string"},
-            responses=delete_responses,
-        ),
-        Route(
-            "GET",
-            BASE + "/{id}",
-            get_interaction,
-            "getInteraction",
-            "Get a journey version by id.",
-            query=one_query,
-            responses=get_responses,
-        ),
-        Route(
-            "PUT",
-            BASE + "/{id}",
-            update_interaction,
-            "updateInteractionById",
-            "Update a Draft journey version by id.",
-            strict_scopes=("journeys_write",),
-            query=("versionNumber",),
-            request_schema=JourneyUpdate,
-            responses=put_responses,
-        ),
-        Route(
-            "DELETE",
-            BASE + "/{id}",
-            delete_interaction,
-            "deleteInteraction",
-            "Delete one version, or all versions, by id.",
-            strict_scopes=("journeys_delete",),
-            query=("versionNumber",),
-            response_schema={"type": "string"},
-            responses=delete_responses,
-        ),
     ]
+    # SFMC's discovery names: getInteraction/deleteInteraction by id, ...ByKey by key, updateInteractionById.
+    for path, by, get_name, delete_name in (
+        ("key:{key}", "key", "getInteractionByKey", "deleteInteractionByKey"),
+        ("{id}", "id", "getInteraction", "deleteInteraction"),
+    ):
+        routes += [
+            Route("GET", f"{BASE}/{path}", get_interaction, get_name, f"Get a journey version by {by}.",
+                  query=one_query, responses=get_responses),
+            Route("PUT", f"{BASE}/{path}", update_interaction, f"updateInteractionBy{by.title()}",
+                  f"Update a Draft journey version by {by}.", strict_scopes=("journeys_write",),
+                  query=("versionNumber",), request_schema=JourneyUpdate, responses=put_responses),
+            Route("DELETE", f"{BASE}/{path}", delete_interaction, delete_name,
+                  f"Delete one version, or all versions, by {by}.", strict_scopes=("journeys_delete",),
+                  query=("versionNumber",), response_schema={"type": "string"}, responses=delete_responses),
+        ]  # fmt: skip
+    return routes
