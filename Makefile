@@ -17,10 +17,11 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/journeystack serve $(ARGS)
 
-## Run the whole test suite (lint, types, unit, API in-process and against a real server)
+## Run the whole test suite (lint, types, unit, API in-process and against a real server, on SQLite and PostgreSQL)
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)

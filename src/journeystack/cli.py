@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from journeystack import __version__
+from journeystack import __version__, cli_admin
 from journeystack.config import Settings, load_settings, settings_environment
 
 if TYPE_CHECKING:
@@ -68,11 +68,33 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="connections per process beyond the pool under load (default 8; JOURNEYSTACK_POOL_MAX_OVERFLOW)",
     )
+    serve.add_argument(
+        "--seed",
+        dest="seed_file",
+        help="snapshot to load after migrating, before answering (JOURNEYSTACK_SEED_FILE; docs/control-plane.md)",
+    )
+
+    serve.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (JOURNEYSTACK_TLS_CERT)")
+    serve.add_argument("--tls-key", help="the PEM private key of --tls-cert (JOURNEYSTACK_TLS_KEY)")
 
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
     upgrade = db_commands.add_parser("upgrade", help="apply pending migrations and exit")
     upgrade.add_argument("--database-url", help="SQLAlchemy URL of the store (JOURNEYSTACK_DATABASE_URL)")
+    cli_admin.add_parser(commands)
+    certs = commands.add_parser(
+        "certs",
+        help="make a throw-away local CA and a TLS certificate for the SFMC host names",
+        description=(
+            "Write DIR/ca.pem (trust it: NODE_EXTRA_CA_CERTS), DIR/cert.pem and DIR/key.pem (serve "
+            "--tls-cert/--tls-key) for 127.0.0.1, localhost and <tenant>.{auth,rest,soap}.marketingcloudapis.com. "
+            "The CA's key is thrown away."
+        ),
+    )
+    certs.add_argument("directory", help="where to write the files")
+    certs.add_argument(
+        "--tenant", default=None, help="28-character tenant subdomain (default mc-journeystack-local-000000)"
+    )
     return parser
 
 
@@ -86,6 +108,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         workers=getattr(args, "workers", None),
         pool_size=getattr(args, "pool_size", None),
         pool_max_overflow=getattr(args, "pool_max_overflow", None),
+        seed_file=getattr(args, "seed_file", None),
+        tls_cert=getattr(args, "tls_cert", None),
+        tls_key=getattr(args, "tls_key", None),
     )
 
 
@@ -116,11 +141,15 @@ def _serve(settings: Settings) -> int:
     configure_logging(settings.log_level)
     # Migrate once, before any worker exists (the workers' own check then finds nothing to do).
     _upgrade(settings)
+    if (settings.tls_cert is None) != (settings.tls_key is None):
+        sys.stderr.write("journeystack: --tls-cert and --tls-key go together\n")
+        return 2
+    scheme = "https" if settings.tls_cert else "http"
     out = sys.stdout
     out.write(f"journeystack {__version__}\n")
     out.write(f"  store:     {settings.database_url_for_display()}\n")
     out.write(
-        f"  REST/auth: http://{settings.host}:{settings.port}/  (POST /v2/token, /interaction/v1/...)\n"
+        f"  REST/auth: {scheme}://{settings.host}:{settings.port}/  (POST /v2/token, /interaction/v1/..., SOAP /Service.asmx)\n"
     )
     for package in settings.installed_packages():
         mids = ", ".join(str(m) for m in package.mids)
@@ -129,6 +158,7 @@ def _serve(settings: Settings) -> int:
         )
     if settings.workers > 1:
         out.write(f"  workers:   {settings.workers} processes\n")
+    settings = cli_admin.prepare_serve(settings, out)  # seed, admin token
     out.flush()
     options: dict[str, Any] = {
         "host": settings.host,
@@ -137,12 +167,35 @@ def _serve(settings: Settings) -> int:
         "access_log": False,
         "server_header": False,
     }
+    if settings.tls_cert is not None and settings.tls_key is not None:
+        options.update(ssl_certfile=str(settings.tls_cert), ssl_keyfile=str(settings.tls_key))
     if settings.workers > 1:
         # Each worker is a new process that builds its own app from the environment.
         os.environ.update(settings_environment(settings))
         uvicorn.run("journeystack.cli:worker_app", factory=True, workers=settings.workers, **options)
     else:
         uvicorn.run(create_app(settings), **options)
+    return 0
+
+
+def _certs(directory: str, tenant: str | None) -> int:
+    from pathlib import Path
+
+    from journeystack.certs import DEFAULT_TENANT, make_certificates
+
+    try:
+        files = make_certificates(Path(directory), tenant=tenant or DEFAULT_TENANT)
+    except ValueError as error:
+        sys.stderr.write(f"journeystack: {error}\n")
+        return 2
+    out = sys.stdout
+    out.write(f"CA certificate:     {files.ca}   (NODE_EXTRA_CA_CERTS={files.ca})\n")
+    out.write(f"server certificate: {files.cert}\n")
+    out.write(f"server key:         {files.key}\n")
+    out.write(f"names:              {', '.join(files.names)}\n")
+    out.write(
+        f"serve with:         journeystack serve --port 443 --tls-cert {files.cert} --tls-key {files.key}\n"
+    )
     return 0
 
 
@@ -159,4 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _upgrade(settings)
         sys.stdout.write(f"database at {settings.database_url_for_display()} is up to date\n")
         return 0
+    if args.command == "admin":
+        return cli_admin.run(args, settings)
+    if args.command == "certs":
+        return _certs(args.directory, args.tenant)
     return 2

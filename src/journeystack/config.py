@@ -18,7 +18,7 @@ DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATA_DIR / 'journeystack.db'}"
 class PackageConfig(BaseModel):
     """One installed package as written in the packages file or JOURNEYSTACK_PACKAGES."""
 
-    client_id: str = Field(min_length=1)
+    client_id: str = Field(min_length=1, max_length=200)  # the tokens table holds 200
     client_secret: str = Field(min_length=1)
     mids: list[int] = Field(min_length=1)
     scopes: list[str] = Field(default_factory=lambda: list(ALL_SCOPES))
@@ -66,6 +66,19 @@ class Settings(BaseSettings):
     # A claimed operation whose worker has not finished it within this time is taken over.
     operation_lease_seconds: float = Field(default=30.0, gt=0)
     strict_scopes: bool = False
+    # The control plane under /_journeystack/ (docs/control-plane.md); false makes it answer 404.
+    control_plane: bool = True
+    # Its admin token. Unset: `serve` makes a random one and prints it (create_app alone makes its own).
+    admin_token: str | None = None
+    # The request journal: the last journal_size calls, each body captured up to journal_body_bytes.
+    journal: bool = True
+    journal_size: int = Field(default=200, ge=1, le=100_000)
+    journal_body_bytes: int = Field(default=8192, ge=0)
+    # A snapshot `serve` loads after migrating and before it answers (replacing the state it covers).
+    seed_file: Path | None = None
+    # TLS: `serve` speaks HTTPS with this certificate and key (both or neither; `journeystack certs`).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
     @field_validator("packages", mode="before")
     @classmethod

@@ -2,7 +2,10 @@
 
     JourneystackError
     ├── InvalidRequest            a client sent something ill-formed (fields named in `problems`)
-    │   └── SpecValidationFailed  the Journey Spec checks refused a definition
+    │   ├── SpecValidationFailed  the Journey Spec checks refused a definition
+    │   ├── CategoryNotFound      a journey's categoryId names no journey folder of its business unit
+    │   ├── InvalidSnapshot       a snapshot document the control plane cannot import
+    │   └── InvalidFaultRule      a fault rule the control plane cannot apply
     ├── NotAuthenticated          no, unknown or expired bearer token
     ├── OAuthError                a token request refused (OAuth 2 error body, not SFMC's envelope)
     │   ├── InvalidTokenRequest   the token request body is not a JSON object
@@ -24,7 +27,17 @@
     ├── PauseTargetMissing        pause/resume without versionNumber or allVersions (SFMC answers 202)
     ├── EventDefinitionNotFound   no such event definition in this business unit
     ├── EventDefinitionExists     POST of an event definition key already taken
-    └── EventDefinitionInUse      update/delete of an event a running journey is triggered by
+    ├── EventDefinitionInUse      update/delete of an event a running journey is triggered by
+    ├── FolderError               a folder request refused (SOAP DataFolder, /email/v1/category)
+    │   ├── FolderNotFound        no such (parent) folder in this business unit
+    │   ├── InvalidFolder         a name, content type or change the folder rules refuse
+    │   └── FolderNameTaken       the parent already has a folder of that name
+    ├── AdminNotAuthenticated     a control-plane call without the admin token (SFMC tokens never do)
+    ├── FaultRuleNotFound         no fault rule with that id
+    ├── StoreNotReady             the database is unreachable or has migrations pending
+    └── InjectedFault             a control-plane fault rule answered in the route's place
+        ├── RateLimitExceeded     ... as SFMC's rate limiter does (429, errorcode 50100)
+        └── ServiceUnavailable    ... as SFMC does when overloaded (503, errorcode 50300)
 
 Each error carries a stable `code` (SFMC's errorcode where one exists) and a message; `api/errors.py`
 alone decides the HTTP status and the wire body.
@@ -190,3 +203,108 @@ class EventDefinitionExists(JourneystackError):
 class EventDefinitionInUse(JourneystackError):
     code = 30002
     default_message = "Event definition is used by a running journey; stop or pause the journey before changing or deleting it."
+
+
+class CategoryNotFound(InvalidRequest):
+    code = 10005
+
+
+class FolderError(JourneystackError):
+    """A folder request refused; `field` names the SOAP property at fault."""
+
+    code = 10005
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class FolderNotFound(FolderError):
+    code = 30003
+
+
+class InvalidFolder(FolderError):
+    code = 10005
+
+
+class FolderNameTaken(FolderError):
+    code = 30004
+
+
+# The control plane (/_journeystack/): journeystack's own errors, errorcodes 90001 and up.
+
+
+class InvalidSnapshot(InvalidRequest):
+    code = 90002
+
+    def __init__(self, problems: list[Problem]) -> None:
+        first = problems[0].message if problems else "it is not a journeystack snapshot."
+        more = f" (and {len(problems) - 1} more in validationErrors)" if len(problems) > 1 else ""
+        super().__init__(problems, f"The snapshot was refused, nothing was changed: {first}{more}")
+
+
+class InvalidFaultRule(InvalidRequest):
+    code = 90005
+
+    def __init__(self, problems: list[Problem]) -> None:
+        first = problems[0].message if problems else ""
+        more = f" (and {len(problems) - 1} more in validationErrors)" if len(problems) > 1 else ""
+        super().__init__(problems, f"The fault rule was refused: {first}{more}")
+
+
+class AdminNotAuthenticated(JourneystackError):
+    code = 90001
+    default_message = (
+        "The control plane needs the admin token (JOURNEYSTACK_ADMIN_TOKEN), sent as "
+        "'Authorization: Bearer <admin token>' or 'X-Journeystack-Admin-Token: <admin token>'; "
+        "access tokens from /v2/token never open it."
+    )
+
+
+class FaultRuleNotFound(JourneystackError):
+    code = 90003
+
+    def __init__(self, rule_id: str) -> None:
+        super().__init__(f"No fault rule has the id {rule_id!r}.")
+        self.rule_id = rule_id
+
+
+class StoreNotReady(JourneystackError):
+    code = 90004
+    default_message = "The store is not ready."
+
+
+class InjectedFault(JourneystackError):
+    """A fault rule's answer. `status` is the HTTP status the rule chose; `rule_ids` every rule that
+    fired on the call (the answering one last)."""
+
+    status = 500
+    code = 500
+    default_message = "There was a problem processing your request, please try again or contact support"
+
+    def __init__(
+        self,
+        rule_ids: str,
+        *,
+        status: int | None = None,
+        message: str | None = None,
+        code: int | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.rule_ids = rule_ids
+        self.status = status if status is not None else type(self).status
+        self.code = code if code is not None else type(self).code
+        self.retry_after = retry_after
+
+
+class RateLimitExceeded(InjectedFault):
+    status = 429
+    code = 50100
+    default_message = "Rate limit exceeded"
+
+
+class ServiceUnavailable(InjectedFault):
+    status = 503
+    code = 50300
+    default_message = "Service Unavailable"

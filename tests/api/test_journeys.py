@@ -9,6 +9,7 @@ import pytest
 
 from journeystack.domain.journey import Status
 from journeystack.storage.sql.store import SqlStore
+from tests.soap_client import create_folder, root_journey_folder_id
 from tests.support import BASE, Api, assert_error
 
 CRITERIA = "Interaction matching criteria not found."
@@ -42,11 +43,12 @@ def test_create_assigns_server_fields_and_sfmc_defaults(api: Api) -> None:
 def test_create_keeps_unknown_members_and_the_spec_as_sent(api: Api) -> None:
     activities = [{"key": "WAIT-1", "type": "WAIT", "outcomes": [{"key": "o1", "next": None}],
                    "configurationArguments": {"waitDuration": 1, "waitUnit": "DAYS"}, "metaData": {"x": [1, 2]}}]  # fmt: skip
-    body = api.create("spec", activities=activities, categoryId=6298, scheduledStatus="Draft", channel="")
+    folder = create_folder(api, "spec")  # a categoryId must name a journey folder
+    body = api.create("spec", activities=activities, categoryId=folder, scheduledStatus="Draft", channel="")
     fetched = api.get(f"{BASE}/key:spec").json()
     assert fetched == body
     assert fetched["activities"] == activities
-    assert fetched["categoryId"] == 6298 and fetched["scheduledStatus"] == "Draft"
+    assert fetched["categoryId"] == folder and fetched["scheduledStatus"] == "Draft"
 
 
 @pytest.mark.parametrize("missing", ["key", "name", "workflowApiVersion"])
@@ -179,10 +181,11 @@ def test_list_items_carry_activities_only_with_extras(api: Api) -> None:
         {"key": "A", "type": "WAIT", "configurationArguments": {"waitDuration": 1, "waitUnit": "days"}}
     ]
     triggers = [{"key": "TRIGGER", "type": "APIEvent"}]
-    api.create("x", activities=activities, triggers=triggers, goals=[{"key": "g"}], categoryId=1)
+    root = root_journey_folder_id(api)
+    api.create("x", activities=activities, triggers=triggers, goals=[{"key": "g"}], categoryId=root)
     plain = api.get(f"{BASE}?extras=").json()["items"][0]
     assert plain["activities"] == [] and plain["triggers"] == []
-    assert plain["categoryId"] == 1 and plain["goals"] == [{"key": "g"}]
+    assert plain["categoryId"] == root and plain["goals"] == [{"key": "g"}]
     for extras in ("activities", "all", "trigger,stats,activities"):
         assert api.get(f"{BASE}?extras={extras}").json()["items"][0]["activities"] == activities
     repeated = api.get(f"{BASE}?extras=stats&extras=activities").json()["items"][0]

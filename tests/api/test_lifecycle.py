@@ -292,6 +292,7 @@ def test_ten_realistic_journeys_round_trip_and_publish(api: Api) -> None:
         assert {k: v for k, v in fetched.items() if k not in server_owned} == {
             **body,
             "workflowApiVersion": 1,
+            "categoryId": fetched["categoryId"],  # no categoryId sent: the root journey folder's
         }
         updated = api.put(BASE, json={**fetched, "description": body["description"] + " (edited)"})
         assert updated.status_code == 200, updated.text

@@ -28,10 +28,11 @@ from journeystack.services.tokens import TokenService
 from journeystack.services.worker import BackgroundWorker
 from journeystack.storage.sql.store import SqlStore
 
+from .control import ControlPlane
 from .errors import render_error, render_internal_error
-from .http import ApiRequest, ApiResponse, json_response, normalise_query
+from .http import ApiRequest, ApiResponse, json_response, normalise_query, reject_nul
 from .openapi import build_openapi
-from .routes import discovery, events, interactions, lifecycle, tokens
+from .routes import dependencies, discovery, events, interactions, lifecycle, soap, tokens
 from .routing import Route, Router
 from .state import AppState
 
@@ -48,13 +49,17 @@ class JourneystackApi:
         self.settings = settings
         self.store = store
         self.state = state
+        self.control = ControlPlane(settings, store, state)
         route_list: list[Route] = [
             *tokens.routes(state),
             *lifecycle.routes(state),
             *interactions.routes(state),
             *events.routes(state),
+            *soap.routes(state),
+            *dependencies.routes(state),
         ]
         route_list.append(discovery.route(route_list))
+        route_list = [self.control.with_faults(r) for r in route_list] + self.control.routes()
         self.openapi = build_openapi(route_list)
         route_list.append(
             Route(
@@ -72,6 +77,7 @@ class JourneystackApi:
         request_id = given_id if _REQUEST_ID.match(given_id) else uuid.uuid4().hex
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         path = raw_path.decode("latin-1")
+        request: ApiRequest | None = None
         try:
             body = await self._read_body(headers, receive)
             request = ApiRequest(
@@ -89,6 +95,9 @@ class JourneystackApi:
             response = render_error(error)
         response.headers["X-Request-Id"] = request_id
         await _send(send, response)
+        self.control.record(method=scope["method"], path=path, query=scope.get("query_string", b""),
+                            headers=headers, request=request, response=response, request_id=request_id,
+                            started=started)  # fmt: skip
         if self.settings.access_log:
             access_log.info(
                 "%s %s %d %.1fms",
@@ -125,11 +134,14 @@ class JourneystackApi:
                 if request.path.lstrip("/").lower().startswith("interaction"):
                     self.state.tokens.verify(_bearer(request.headers.get("authorization")))
                 raise
+            if route.admin:
+                self.control.authorize(request.headers)
             if route.authenticated:
                 request.grant = self.state.tokens.verify(_bearer(request.headers.get("authorization")))
                 needed = route.scopes + (route.strict_scopes if self.settings.strict_scopes else ())
                 if any(scope not in request.grant.scopes for scope in needed):
                     raise e.InsufficientPrivileges()
+            reject_nul(request)
             return route.handler(request)
         except e.JourneystackError as error:
             return render_error(error)
@@ -158,7 +170,8 @@ async def _send(send: Send, response: ApiResponse) -> None:
         (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
     ]
     if response.body is not None:
-        headers.append((b"content-type", b"application/json; charset=utf-8"))
+        if not any(name == b"content-type" for name, _ in headers):  # JSON unless the handler said (SOAP)
+            headers.append((b"content-type", b"application/json; charset=utf-8"))
         headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body or b""})

@@ -32,7 +32,14 @@ STATUS: list[tuple[type[e.JourneystackError], int]] = [
     (e.InvalidStateTransition, 409),
     (e.EventDefinitionExists, 409),
     (e.EventDefinitionInUse, 409),
+    (e.FolderError, 400),  # folder requests outside SOAP (SOAP reports them per result)
     (e.PayloadTooLarge, 413),
+    # The control plane (/_journeystack/); other InjectedFaults answer the status their rule chose.
+    (e.AdminNotAuthenticated, 401),
+    (e.FaultRuleNotFound, 404),
+    (e.StoreNotReady, 503),
+    (e.RateLimitExceeded, 429),
+    (e.ServiceUnavailable, 503),
 ]
 
 INTERNAL_ERROR_MESSAGE = "There was a problem processing your request, please try again or contact support"
@@ -42,7 +49,7 @@ def status_for(error: e.JourneystackError) -> int:
     for cls, status in STATUS:
         if isinstance(error, cls):
             return status
-    return 500
+    return error.status if isinstance(error, e.InjectedFault) else 500
 
 
 def render_error(error: e.JourneystackError) -> ApiResponse:
@@ -54,13 +61,16 @@ def render_error(error: e.JourneystackError) -> ApiResponse:
         return json_response(
             {"error": error.oauth_error, "error_description": error.message, "error_uri": OAUTH_DOC}, status
         )
-    documentation = ERROR_HANDLING_DOC if isinstance(error, e.NotAuthenticated) else ""
-    body: dict[str, object] = {
-        "message": error.message,
-        "errorcode": error.code,
-        "documentation": documentation,
-    }
+    sfmc_doc = e.NotAuthenticated | e.RateLimitExceeded | e.ServiceUnavailable
+    documentation = ERROR_HANDLING_DOC if isinstance(error, sfmc_doc) else ""
+    body: dict[str, object] = {"message": error.message, "errorcode": error.code}
     headers: dict[str, str] = {}
+    if isinstance(error, e.InjectedFault):
+        headers["X-Journeystack-Fault"] = error.rule_ids
+        if error.retry_after is not None:
+            body["retryAfter"] = error.retry_after
+            headers["Retry-After"] = str(error.retry_after)
+    body["documentation"] = documentation
     if isinstance(error, e.InvalidRequest) and error.problems:
         body["validationErrors"] = [
             {"message": p.message, "errorcode": p.code, **({"path": p.path} if p.path else {})}
@@ -68,6 +78,8 @@ def render_error(error: e.JourneystackError) -> ApiResponse:
         ]
     if isinstance(error, e.NotAuthenticated):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if isinstance(error, e.AdminNotAuthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="journeystack-control-plane"'
     if isinstance(error, e.MethodNotAllowed):
         headers["Allow"] = ", ".join(error.allowed)
     return json_response(body, status, headers)

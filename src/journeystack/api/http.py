@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -94,21 +95,56 @@ def parse_json_object(body: bytes, *, max_depth: int) -> dict[str, Any]:
         raise InvalidRequest([Problem("The request body is not valid JSON.", 10004, "")]) from None
     if not isinstance(value, dict):
         raise InvalidRequest([Problem("The request body must be a JSON object.", 10001, "")])
-    if _too_deep(value, max_depth):
+    if _too_deep(body, max_depth):
         raise InvalidRequest(
             [Problem(f"The request body is nested deeper than {max_depth} levels.", 10003, "")]
         )
+    if b"\\u0000" in body and _holds_nul(value):
+        raise InvalidRequest([Problem(f"The request body {NUL_MESSAGE}", 10005, "")])
     return value
 
 
-def _too_deep(value: Any, limit: int) -> bool:
-    stack: list[tuple[Any, int]] = [(value, 1)]
+# PostgreSQL text cannot hold U+0000, so no store accepts it, whatever the backend: the same
+# request gets the same answer on SQLite and on PostgreSQL (docs/scale-out.md).
+NUL_MESSAGE = "must not contain the NUL character (U+0000)."
+
+
+def reject_nul(request: ApiRequest) -> None:
+    """Raises InvalidRequest when a path parameter or query parameter holds U+0000."""
+    for where, values in (("path", request.params), ("query", request.query)):
+        for name, value in values.items():
+            if "\x00" in name or "\x00" in value:
+                raise InvalidRequest([Problem(f"The {where} parameter {name!r} {NUL_MESSAGE}", 10005, name)])
+
+
+def _holds_nul(value: Any) -> bool:
+    stack: list[Any] = [value]
     while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(node, dict):
-            stack.extend((child, depth + 1) for child in node.values() if isinstance(child, dict | list))
+        node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
         elif isinstance(node, list):
-            stack.extend((child, depth + 1) for child in node if isinstance(child, dict | list))
+            stack.extend(node)
+    return False
+
+
+# Depth is measured on the raw bytes (strings removed, brackets counted): far cheaper than walking
+# the decoded document, and it sees exactly what the parser saw.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def _too_deep(body: bytes, limit: int) -> bool:
+    depth = 0
+    for bracket in _BRACKET.findall(_JSON_STRING.sub(b"", body)):
+        if bracket in (b"{", b"["):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
     return False

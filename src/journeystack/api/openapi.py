@@ -96,6 +96,11 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
         responses[str(status)] = entry
     if route.authenticated:
         responses["401"] = {"description": "Not Authorized (missing, unknown or expired token)."}
+    if route.admin:
+        responses["401"] = {
+            "description": "The admin token is missing or wrong (errorcode 90001); SFMC tokens never open it.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
     operation: dict[str, Any] = {
         "operationId": route.operation_id,
         "summary": route.summary,
@@ -110,6 +115,8 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
         }
     if route.authenticated:
         operation["security"] = [{"bearer": []}]
+    if route.admin:
+        operation["security"] = [{"adminBearer": []}, {"adminHeader": []}]
     return operation
 
 
@@ -128,6 +135,15 @@ def build_openapi(routes: list[Route]) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                # The control plane (tag control-plane): the admin token, in either header.
+                "adminBearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "JOURNEYSTACK_ADMIN_TOKEN",
+                },
+                "adminHeader": {"type": "apiKey", "in": "header", "name": "X-Journeystack-Admin-Token"},
+            },
         },
     }

@@ -30,10 +30,12 @@ class Route:
     scopes: tuple[str, ...] = ("journeys_read",)
     strict_scopes: tuple[str, ...] = ()
     query: tuple[str, ...] = ()
-    request_schema: type[Any] | None = None
+    request_schema: type[Any] | dict[str, Any] | None = None
     response_schema: type[Any] | dict[str, Any] | None = None
     responses: dict[int, str] = field(default_factory=dict)
     tag: str = "journeys"
+    # Control-plane route: needs the admin token (never an SFMC token); see api/control.py.
+    admin: bool = False
 
     def segments(self) -> list[str]:
         return [s for s in self.template.split("/") if s]

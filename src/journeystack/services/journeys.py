@@ -18,6 +18,7 @@ from journeystack.errors import (
 from journeystack.storage.ports import WriteConflict
 
 from .context import ServiceContext
+from .folders import assign_category
 
 SYSTEM_USER = "journeystack"
 
@@ -27,12 +28,14 @@ def create_journey(
 ) -> JourneyVersion:
     """Create a journey, or version n+1 when the key exists and its latest version is not Draft.
 
-    Raises SpecValidationFailed (Journey Spec save checks), DraftVersionExists (errorcode 30004) when
+    Raises SpecValidationFailed (Journey Spec save checks), CategoryNotFound (categoryId names no
+    journey folder; without one the journey goes into the root journey folder), DraftVersionExists (errorcode 30004) when
     the latest version is a Draft: SFMC's docs are silent; journeystack refuses rather than overwrite
     (docs/differences.md).
     """
     rules.check_savable(definition)
     with ctx.uow(write=True) as uow:
+        definition = assign_category(ctx, uow, mid, definition)
         latest = uow.journeys.latest(mid, key=definition.key)
         now = ctx.clock.now_ms()
         if latest is None:
@@ -89,13 +92,14 @@ def update_journey(
     """Replace the definition of one Draft version (PUT).
 
     The journey is named by `journey_id` when given (PUT /interactions/{id}), otherwise by the
-    definition's key. Raises NotFound, InvalidRequest (key differs from the journey's),
+    definition's key. Raises CategoryNotFound, NotFound, InvalidRequest (key differs from the journey's),
     VersionNotEditable, StaleModifiedDate, NoChange. The modifiedDate check and the write are one
     compare-and-swap UPDATE, so of many concurrent updates from the same state exactly one wins.
     """
     rules.check_savable(definition)
     selector = {"journey_id": journey_id} if journey_id is not None else {"key": definition.key}
     with ctx.uow(write=True) as uow:
+        definition = assign_category(ctx, uow, mid, definition)
         current = uow.journeys.get(mid, version, **selector)
         if current is None:
             raise NotFound()

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from journeystack.domain.audit import AuditAction, AuditEntry
 from journeystack.domain.auth import Grant
 from journeystack.domain.events import EventDefinition
+from journeystack.domain.folders import Folder
 from journeystack.domain.journey import JourneyVersion, Status
 from journeystack.domain.lifecycle import Operation
 from journeystack.domain.queries import JourneyQuery, Page
@@ -116,6 +117,28 @@ class EventDefinitionRepository(Protocol):
     def list(self, mid: int, *, name: str | None, page: int, page_size: int) -> Page[EventDefinition]: ...
 
 
+class FolderRepository(Protocol):
+    def get(self, mid: int, folder_id: int) -> Folder | None: ...
+
+    def root(self, mid: int, content_type: str) -> Folder | None:
+        """The business unit's root folder of a content type (parent 0)."""
+        ...
+
+    def list(self, mid: int) -> list[Folder]: ...
+
+    def next_id(self) -> int:
+        """An id no folder of any business unit has yet."""
+        ...
+
+    def add(self, folder: Folder) -> None:
+        """Raises WriteConflict if the id, or the name under the same parent, is taken."""
+        ...
+
+    def replace(self, folder: Folder) -> None:
+        """Store a new name and description; raises WriteConflict if the name is taken."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def journeys(self) -> JourneyRepository: ...
@@ -131,6 +154,9 @@ class UnitOfWork(Protocol):
 
     @property
     def events(self) -> EventDefinitionRepository: ...
+
+    @property
+    def folders(self) -> FolderRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

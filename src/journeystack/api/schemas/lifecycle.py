@@ -66,6 +66,11 @@ def render_audit_entry(entry: AuditEntry) -> dict[str, Any]:
         "executionMode": entry.execution_mode,
     }
     for name, value in entry.details.items():
+        if name == "errors":
+            if not value:
+                continue  # mcdev's audit prints an empty "Errors: •" for an empty list
+            # Like every errors[] journeystack answers, each item carries `message` (mcdev reads it).
+            value = [{**item, "message": item.get("ErrorDetail", "")} for item in value]
         wire[_DETAIL_NAMES.get(name, name)] = value
     return wire
 

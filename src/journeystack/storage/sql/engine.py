@@ -53,8 +53,11 @@ def build_engine(url: str, *, pool_size: int = 8, max_overflow: int | None = Non
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A write unit of work takes the write lock up front, so a read-then-write never has to
-        # upgrade a stale snapshot (SQLITE_BUSY_SNAPSHOT) halfway through.
-        mode = "IMMEDIATE" if connection.info.get("write") else "DEFERRED"
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        # upgrade a stale snapshot (SQLITE_BUSY_SNAPSHOT) halfway through. A read that needs one
+        # snapshot across statements asks for it; a plain read runs each statement on its own.
+        if connection.info.get("write"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif connection.info.get("snapshot"):
+            connection.exec_driver_sql("BEGIN DEFERRED")
 
     return engine

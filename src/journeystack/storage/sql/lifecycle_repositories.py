@@ -146,26 +146,30 @@ def _to_entry(row: Any) -> AuditEntry:
     )
 
 
+_AUDIT_INSERT = audit_entries.insert()
+
+
 class SqlAuditRepository:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
 
     def add(self, entry: AuditEntry) -> None:
         self._c.execute(
-            audit_entries.insert().values(
-                mid=entry.mid,
-                journey_id=entry.journey_id,
-                key=entry.key,
-                version=entry.version,
-                definition_id=entry.definition_id,
-                action=entry.action.value,
-                name=entry.name,
-                description=entry.description,
-                execution_mode=entry.execution_mode,
-                user=entry.user,
-                timestamp_ms=entry.timestamp_ms,
-                details=orjson.dumps(entry.details).decode(),
-            )
+            _AUDIT_INSERT,
+            {
+                "mid": entry.mid,
+                "journey_id": entry.journey_id,
+                "key": entry.key,
+                "version": entry.version,
+                "definition_id": entry.definition_id,
+                "action": entry.action.value,
+                "name": entry.name,
+                "description": entry.description,
+                "execution_mode": entry.execution_mode,
+                "user": entry.user,
+                "timestamp_ms": entry.timestamp_ms,
+                "details": orjson.dumps(entry.details).decode(),
+            },
         )
 
     def list(

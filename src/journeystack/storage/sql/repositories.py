@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from journeystack.domain.auth import Grant
@@ -13,7 +15,7 @@ from journeystack.domain.journey import JourneyDefinition, JourneyVersion, Statu
 from journeystack.domain.queries import JourneyQuery, OrderColumn, Page
 from journeystack.storage.ports import WriteConflict
 
-from .tables import journeys, tokens
+from .tables import journey_counts, journeys, tokens
 
 _LIST_COLUMNS = [c for c in journeys.c if c.name != "spec"]
 
@@ -47,12 +49,19 @@ def _to_version(row: Any, spec: dict[str, Any] | None = None) -> JourneyVersion:
     )
 
 
+def _if_it_fits(value: str | None, column: Any) -> str | None:
+    length: int | None = getattr(column.type, "length", None)
+    return value if value is None or length is None or len(value) <= length else None
+
+
 def _definition_values(v: JourneyVersion) -> dict[str, Any]:
     d = v.definition
     event_key, event_id = trigger_event_reference(d)
+    # A reference longer than any event definition's key or id names none of them; PostgreSQL
+    # would refuse it (SQLite does not enforce lengths). The spec keeps it as the client sent it.
     return {
-        "event_definition_key": event_key,
-        "event_definition_id": event_id,
+        "event_definition_key": _if_it_fits(event_key, journeys.c.event_definition_key),
+        "event_definition_id": _if_it_fits(event_id, journeys.c.event_definition_id),
         "name": d.name,
         "description": d.description,
         "workflow_api_version": d.workflow_api_version,
@@ -61,6 +70,61 @@ def _definition_values(v: JourneyVersion) -> dict[str, Any]:
         "spec": orjson.dumps(d.spec).decode("utf-8"),
         "modified_ms": v.modified_ms,
     }
+
+
+# Hot statements are built once: building a statement costs far more than running it on SQLite.
+_BY_KEY = and_(journeys.c.mid == bindparam("mid"), journeys.c.key == bindparam("key"))
+_BY_ID = and_(journeys.c.mid == bindparam("mid"), journeys.c.journey_id == bindparam("journey_id"))
+_LATEST = {
+    name: select(journeys).where(identity).order_by(journeys.c.version.desc()).limit(1)
+    for name, identity in (("key", _BY_KEY), ("journey_id", _BY_ID))
+}
+_GET = {
+    name: select(journeys).where(identity, journeys.c.version == bindparam("version"))
+    for name, identity in (("key", _BY_KEY), ("journey_id", _BY_ID))
+}
+_INSERT = journeys.insert()
+_COMPARE_AND_SWAP = update(journeys).where(
+    journeys.c.mid == bindparam("w_mid"),
+    journeys.c.journey_id == bindparam("w_journey_id"),
+    journeys.c.version == bindparam("w_version"),
+    journeys.c.modified_ms == bindparam("w_seen"),
+    journeys.c.status == Status.DRAFT.value,
+    journeys.c.operation_id.is_(None),
+)
+
+
+_HEADS_OF = select(func.count()).where(
+    journeys.c.mid == bindparam("mid"),
+    journeys.c.journey_id == bindparam("journey_id"),
+    journeys.c.is_head.is_(True),
+)
+_COUNT_HEADS = select(journey_counts.c.heads).where(journey_counts.c.mid == bindparam("mid"))
+
+
+def _upsert(dialect: str) -> Any:
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
+def _is_default_listing(query: JourneyQuery) -> bool:
+    """The heads of a business unit, unfiltered: the count kept in journey_counts."""
+    return (
+        query.most_recent_version_only
+        and query.journey_id is None
+        and query.key is None
+        and query.status is None
+        and query.definition_type is None
+        and query.workflow_api_version is None
+        and not query.name_or_description
+    )
+
+
+def _identity_params(mid: int, key: str | None, journey_id: str | None) -> tuple[str, dict[str, Any]]:
+    if key is not None:
+        return "key", {"mid": mid, "key": key}
+    if journey_id is not None:
+        return "journey_id", {"mid": mid, "journey_id": journey_id}
+    raise ValueError("a journey is named by key or by id")
 
 
 class SqlJourneyRepository:
@@ -77,20 +141,15 @@ class SqlJourneyRepository:
     def latest(
         self, mid: int, *, key: str | None = None, journey_id: str | None = None
     ) -> JourneyVersion | None:
-        row = self._c.execute(
-            select(journeys)
-            .where(self._identity(mid, key, journey_id))
-            .order_by(journeys.c.version.desc())
-            .limit(1)
-        ).first()
+        by, params = _identity_params(mid, key, journey_id)
+        row = self._c.execute(_LATEST[by], params).first()
         return _to_version(row) if row is not None else None
 
     def get(
         self, mid: int, version: int, *, key: str | None = None, journey_id: str | None = None
     ) -> JourneyVersion | None:
-        row = self._c.execute(
-            select(journeys).where(self._identity(mid, key, journey_id), journeys.c.version == version)
-        ).first()
+        by, params = _identity_params(mid, key, journey_id)
+        row = self._c.execute(_GET[by], {**params, "version": version}).first()
         return _to_version(row) if row is not None else None
 
     def versions(
@@ -116,24 +175,19 @@ class SqlJourneyRepository:
         }
         try:
             with self._c.begin_nested():
-                self._c.execute(journeys.insert().values(**values))
+                self._c.execute(_INSERT, values)
         except IntegrityError as exc:
             raise WriteConflict(str(exc.orig)) from exc
         self._refresh_head(version.mid, version.id)
 
     def replace_if_unmodified(self, new: JourneyVersion, seen_modified_ms: int) -> bool:
-        result = self._c.execute(
-            update(journeys)
-            .where(
-                journeys.c.mid == new.mid,
-                journeys.c.journey_id == new.id,
-                journeys.c.version == new.version,
-                journeys.c.modified_ms == seen_modified_ms,
-                journeys.c.status == Status.DRAFT.value,
-                journeys.c.operation_id.is_(None),
-            )
-            .values(**_definition_values(new))
-        )
+        where = {
+            "w_mid": new.mid,
+            "w_journey_id": new.id,
+            "w_version": new.version,
+            "w_seen": seen_modified_ms,
+        }
+        result = self._c.execute(_COMPARE_AND_SWAP, {**_definition_values(new), **where})
         return result.rowcount == 1
 
     def set_status(
@@ -237,8 +291,13 @@ class SqlJourneyRepository:
             ).scalar_one()
         )
 
+    def _heads_of(self, mid: int, journey_id: str) -> int:
+        return int(self._c.execute(_HEADS_OF, {"mid": mid, "journey_id": journey_id}).scalar_one())
+
     def _refresh_head(self, mid: int, journey_id: str) -> None:
-        """Mark the most recent non-Deleted version of a journey as its head, and only that one."""
+        """Mark the most recent non-Deleted version of a journey as its head, and only that one,
+        and keep the business unit's count of listed journeys in step."""
+        before = self._heads_of(mid, journey_id)
         head = (
             select(func.max(journeys.c.version))
             .where(
@@ -253,6 +312,14 @@ class SqlJourneyRepository:
             .where(journeys.c.mid == mid, journeys.c.journey_id == journey_id)
             .values(is_head=func.coalesce(journeys.c.version == head, False))
         )
+        delta = self._heads_of(mid, journey_id) - before
+        if delta:
+            upsert = _upsert(self._c.dialect.name)(journey_counts).values(mid=mid, heads=delta)
+            self._c.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[journey_counts.c.mid], set_={"heads": journey_counts.c.heads + delta}
+                )
+            )
 
     def list(self, mid: int, query: JourneyQuery, *, with_spec: bool) -> Page[JourneyVersion]:
         conditions: list[Any] = [journeys.c.mid == mid]
@@ -277,7 +344,10 @@ class SqlJourneyRepository:
                 )
             )
         where = and_(*conditions)
-        count = self._c.execute(select(func.count()).select_from(journeys).where(where)).scalar_one()
+        if _is_default_listing(query):
+            count = self._c.execute(_COUNT_HEADS, {"mid": mid}).scalar() or 0
+        else:
+            count = self._c.execute(select(func.count()).select_from(journeys).where(where)).scalar_one()
         column = journeys.c.modified_ms if query.order_by is OrderColumn.MODIFIED_DATE else journeys.c.name
         ordering = (
             [column.desc(), journeys.c.pk.desc()] if query.descending else [column.asc(), journeys.c.pk.asc()]

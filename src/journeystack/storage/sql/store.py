@@ -13,10 +13,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 from .engine import build_engine, is_sqlite
+from .folder_repository import SqlFolderRepository
 from .lifecycle_repositories import SqlAuditRepository, SqlEventDefinitionRepository, SqlOperationRepository
 from .repositories import SqlJourneyRepository, SqlTokenRepository
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_UPGRADE_LOCK = threading.Lock()
 
 
 class SqlUnitOfWork:
@@ -27,6 +29,7 @@ class SqlUnitOfWork:
     operations: SqlOperationRepository
     audit: SqlAuditRepository
     events: SqlEventDefinitionRepository
+    folders: SqlFolderRepository
 
     def __init__(self, engine: Engine, *, write: bool, write_lock: threading.Lock | None) -> None:
         self._engine = engine
@@ -51,7 +54,14 @@ class SqlUnitOfWork:
         self.operations = SqlOperationRepository(connection)
         self.audit = SqlAuditRepository(connection)
         self.events = SqlEventDefinitionRepository(connection)
+        self.folders = SqlFolderRepository(connection)
         return self
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, for SQL beyond the repositories (storage/sql/admin.py)."""
+        assert self._connection is not None, "outside the unit of work's block"
+        return self._connection
 
     def commit(self) -> None:
         assert self._connection is not None
@@ -92,7 +102,9 @@ class SqlStore:
     def upgrade(self) -> None:
         """Apply every pending migration. Safe to call from processes starting together: on
         PostgreSQL they take turns under an advisory lock (migrations/env.py); SQLite has one writer."""
-        command.upgrade(self._alembic_config(), "head")
+        # Alembic keeps its migration context in module globals: one upgrade per process at a time.
+        with _UPGRADE_LOCK:
+            command.upgrade(self._alembic_config(), "head")
 
     def pending_migrations(self) -> bool:
         script = ScriptDirectory.from_config(self._alembic_config())

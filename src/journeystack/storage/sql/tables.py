@@ -122,3 +122,34 @@ event_definitions = Table(
     UniqueConstraint("mid", "key", name="uq_event_definitions_mid_key"),
     Index("ix_event_definitions_mid_name", "mid", "name", "pk"),
 )
+
+# Folders (SFMC data folders); ids are the wire ids (SOAP `ID`, a journey's `categoryId`), handed out
+# by journeystack, so they are not auto-numbered (snapshots keep them).
+folders = Table(
+    "folders",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("mid", BigInteger, nullable=False),
+    Column("parent_id", BigInteger, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("customer_key", String(200), nullable=True),
+    Column("description", Text, nullable=False),
+    Column("object_id", String(36), nullable=False),
+    Column("is_active", Boolean, nullable=False),
+    Column("is_editable", Boolean, nullable=False),
+    Column("allow_children", Boolean, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("modified_ms", BigInteger, nullable=False),
+    UniqueConstraint("mid", "parent_id", "content_type", "name", name="uq_folders_mid_parent_type_name"),
+    Index("ix_folders_mid_content_type", "mid", "content_type"),
+)
+
+# How many journeys a business unit lists by default (its head versions), kept in the transaction of
+# every change to a head, so the default list's `count` costs one row read however large the store.
+journey_counts = Table(
+    "journey_counts",
+    metadata,
+    Column("mid", BigInteger, primary_key=True, autoincrement=False),
+    Column("heads", BigInteger, nullable=False),
+)

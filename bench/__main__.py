@@ -1,0 +1,150 @@
+"""`python -m bench`: seed, serve, load and report (see bench/README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from . import profile, report
+from .patched import PATCHES
+from .processes import BENCH_ROOT, exit_on_sigterm
+from .runner import SCENARIO_NAMES, Options, run
+from .stores import STORES
+
+FULL_SIZES = [10_000, 100_000, 1_000_000]
+QUICK_SIZES = [300]
+QUICK_DURATION, QUICK_WARMUP = 0.5, 0.25
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "sizes are whole numbers separated by commas, e.g. 10000,100000"
+        ) from None
+    if not sizes or any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError("give at least one positive size")
+    return sizes
+
+
+def _names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(SCENARIO_NAMES))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown scenarios {unknown}; known: {', '.join(SCENARIO_NAMES)}")
+    return names
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise SystemExit(f"--server-env wants NAME=VALUE, not {text!r}")
+    return name, value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Benchmark journeystack: a real `journeystack serve` on a fresh store, loaded by a separate "
+        "generator process, against a bare-ASGI floor on the same file.",
+    )
+    parser.add_argument(
+        "--sizes", type=_sizes, help="journeys stored, one full pass per size (default 10000,100000,1000000)"
+    )
+    parser.add_argument("--duration", type=float, help="measured seconds per scenario (default 5)")
+    parser.add_argument("--warmup", type=float, help="unmeasured seconds before each scenario (default 1)")
+    parser.add_argument("--connections", type=int, default=16, help="virtual clients, one connection each")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 300 journeys, 0.5 s per scenario")
+    parser.add_argument(
+        "--store", choices=sorted(STORES), default="sqlite", help="the store journeystack runs on"
+    )
+    parser.add_argument("--out", type=Path, default=BENCH_ROOT / "bench" / "reports", help="where reports go")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the generated journeys")
+    parser.add_argument(
+        "--no-pin", dest="pin", action="store_false", help="do not pin server and generator to cores"
+    )
+    parser.add_argument("--no-floor", dest="floor", action="store_false", help="skip the floor server")
+    parser.add_argument(
+        "--scenarios",
+        type=_names,
+        default=[],
+        help="only these scenarios, comma-separated: " + ", ".join(SCENARIO_NAMES),
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        help="re-run a scenario measured while other processes were busy, up to this many times (default 2; quick 0)",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        help="before each server and retry, wait up to this many seconds for other load to settle (default 30; quick 0)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample journeystack with py-spy during each scenario (needs py-spy)",
+    )
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="experiment: set an environment variable for journeystack serve, e.g. JOURNEYSTACK_ACCESS_LOG=false",
+    )
+    parser.add_argument(
+        "--server-patch",
+        action="append",
+        default=[],
+        choices=sorted(PATCHES),
+        help="experiment: run journeystack with a bench.patched patch (what a src/ change would gain)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(args_list)
+    options = Options(
+        sizes=args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES),
+        duration=args.duration if args.duration is not None else (QUICK_DURATION if args.quick else 5.0),
+        warmup=args.warmup if args.warmup is not None else (QUICK_WARMUP if args.quick else 1.0),
+        connections=args.connections,
+        store=args.store,
+        pin=args.pin,
+        floor=args.floor,
+        quick=args.quick,
+        server_env=dict(_pair(item) for item in args.server_env),
+        server_patches=list(args.server_patch),
+        scenarios=args.scenarios,
+        retries=args.retries if args.retries is not None else (0 if args.quick else 2),
+        quiet_wait=args.quiet_wait if args.quiet_wait is not None else (0.0 if args.quick else 30.0),
+        **({"seed": args.seed} if args.seed is not None else {}),
+    )
+    started = time.perf_counter()
+    now = dt.datetime.now(dt.UTC)
+    stem = "quick" if options.quick else f"{now:%Y%m%d-%H%M%S}-{options.store}"
+    if args.profile:
+        if not profile.available():
+            print("--profile needs py-spy: .venv/bin/pip install py-spy", file=sys.stderr)
+            return 2
+        options = replace(options, profile_dir=args.out / "profiles" / stem)
+    facts = report.machine()
+    runs = run(options, lambda line: print(line, flush=True))
+    path, text = report.write(options, runs, facts, args.out / stem, now, args_list)
+    print()
+    print(text)
+    print(f"report: {path} and {path.with_suffix('.json')} ({time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,144 @@
+"""Sampling profiles of the server under load (py-spy), and what they say about where time goes.
+
+`python -m bench --profile` records the journeystack process with `py-spy record --gil` during each
+scenario (so only the thread holding the GIL is sampled: with one process, that is where the CPU a
+request costs goes) and writes folded stacks, readable by speedscope or flamegraph.pl.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+RATE = 250  # samples per second
+
+# Where a sampled leaf frame's file lives -> the layer it is charged to, first match wins.
+LAYERS = (
+    ("journeystack/api/", "journeystack api (routing, schemas, rendering)"),
+    ("journeystack/services/", "journeystack services"),
+    ("journeystack/domain/", "journeystack domain"),
+    ("journeystack/storage/", "journeystack storage (repositories, unit of work)"),
+    ("journeystack/", "journeystack other"),
+    ("sqlalchemy/", "SQLAlchemy (statement building, compilation cache, result rows)"),
+    ("sqlite3/", "sqlite3 driver"),
+    ("pydantic", "pydantic validation"),
+    ("anyio/", "anyio worker threads"),
+    ("asyncio/", "asyncio"),
+    ("concurrent/", "worker thread hand-off"),
+    ("threading.py", "worker thread hand-off"),
+    ("queue.py", "worker thread hand-off"),
+    ("starlette/", "Starlette"),
+    ("uvicorn/", "uvicorn / httptools"),
+    ("logging/", "logging (access log)"),
+    ("json/", "stdlib json"),
+    ("copy.py", "copy.deepcopy"),
+    ("uuid.py", "uuid"),
+    ("datetime", "datetime"),
+    ("re/", "re"),
+)
+
+
+def available() -> bool:
+    return _py_spy() is not None
+
+
+def _py_spy() -> str | None:
+    beside = Path(sys.executable).with_name("py-spy")
+    return str(beside) if beside.exists() else shutil.which("py-spy")
+
+
+@contextmanager
+def recording(pid: int, output: Path) -> Iterator[int]:
+    """Sample `pid` while the block runs (it gets py-spy's pid); the folded stacks land in `output`."""
+    binary = _py_spy()
+    if binary is None:
+        raise RuntimeError(
+            "--profile needs py-spy: pip install py-spy (into the venv; not a project dependency)"
+        )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    command = [binary, "record", "--pid", str(pid), "--gil", "--nonblocking", "--rate", str(RATE)]
+    command += ["--format", "raw", "--output", str(output)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        yield process.pid
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    samples: int
+    layers: list[tuple[str, float]]  # (layer, share of samples whose leaf is there)
+    inclusive: list[tuple[str, float]]  # (journeystack function, share of samples it is on the stack)
+    leaves: list[tuple[str, float]]  # (function, share of samples it is the leaf)
+
+
+def _stacks(folded: Path) -> Iterator[tuple[list[str], int]]:
+    for line in folded.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack and count.isdigit():
+            yield stack.split(";"), int(count)
+
+
+def _layer(frame: str) -> str:
+    for needle, layer in LAYERS:
+        if needle in frame:
+            return layer
+    return "other"
+
+
+def _short(frame: str) -> str:
+    """'update (journeystack/services/journeys.py:85)' -> 'services/journeys.py: update'."""
+    name, _, where = frame.partition(" (")
+    path = where.rstrip(")").rsplit(":", 1)[0]
+    for marker in ("site-packages/", "python3.11/", "src/"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+    return f"{path.removeprefix('journeystack/')}: {name}"
+
+
+def summarize(folded: Path, top: int = 12) -> Summary:
+    layers: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    leaves: Counter[str] = Counter()
+    total = 0
+    for frames, count in _stacks(folded):
+        total += count
+        leaf = frames[-1]
+        layers[_layer(leaf)] += count
+        leaves[_short(leaf)] += count
+        for frame in set(frames):
+            if "journeystack/" in frame:
+                inclusive[_short(frame)] += count
+    if not total:
+        return Summary(0, [], [], [])
+
+    def shares(counter: Counter[str], n: int) -> list[tuple[str, float]]:
+        return [(name, count / total) for name, count in counter.most_common(n)]
+
+    return Summary(total, shares(layers, len(layers)), shares(inclusive, top), shares(leaves, top))
+
+
+def markdown(title: str, summary: Summary) -> list[str]:
+    if not summary.samples:
+        return [f"### {title}", "", "no samples", ""]
+    lines = [f"### {title} ({summary.samples:,} samples of the GIL-holding thread)", ""]
+    lines += ["| where the leaf frame is | share |", "| --- | ---: |"]
+    lines += [f"| {layer} | {share:.0%} |" for layer, share in summary.layers if share >= 0.005]
+    lines += ["", "| journeystack function (inclusive) | share |", "| --- | ---: |"]
+    lines += [f"| `{name}` | {share:.0%} |" for name, share in summary.inclusive]
+    lines += ["", "| hottest leaf functions (self) | share |", "| --- | ---: |"]
+    lines += [f"| `{name}` | {share:.1%} |" for name, share in summary.leaves]
+    return [*lines, ""]

@@ -1,0 +1,364 @@
+"""The report of a run: machine facts, the results, the ratios and the issue's targets, as Markdown and JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import platform
+import sqlite3
+import subprocess
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from . import profile
+from .loadgen import Result
+from .processes import BENCH_ROOT
+from .runner import (
+    CEILING,
+    CONTENDED,
+    FLOOR_GET,
+    FLOOR_PUT,
+    GET,
+    LIST_DEEP,
+    LIST_FIRST,
+    PUT_200,
+    PUT_304,
+    SATURATED,
+    TOKEN,
+    Options,
+    SizeRun,
+    starved,
+)
+
+LABELS = {
+    PUT_200: "PUT (200, update)",
+    PUT_304: "PUT (304, no change)",
+    GET: "GET by key",
+    LIST_FIRST: "list, page 1",
+    LIST_DEEP: "list, deep page",
+    TOKEN: "POST /v2/token",
+    FLOOR_PUT: "floor: PUT (200)",
+    FLOOR_GET: "floor: GET by key",
+    CEILING: "floor: GET /ping (generator ceiling)",
+}
+GROWTH_SCENARIOS = (PUT_200, PUT_304, GET, LIST_FIRST, TOKEN)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    name: str
+    measured: str
+    holds: bool | None  # None: not measured in this run
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for package in (
+        "journeystack",
+        "uvicorn",
+        "starlette",
+        "sqlalchemy",
+        "pydantic",
+        "orjson",
+        "uvloop",
+        "httptools",
+    ):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "-"
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "sqlite": sqlite3.sqlite_version,
+        "packages": versions,
+        "load_average_at_start": list(os.getloadavg()),
+        "git": _git(),
+        "journeystack_source": _source(),
+    }
+
+
+def _git() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(BENCH_ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(BENCH_ROOT), "status", "--porcelain", "--", "src"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head} (src/ has uncommitted changes)" if dirty else head
+
+
+def _source() -> dict[str, str]:
+    """Where the journeystack under test was imported from, and a fingerprint of its source files."""
+    import journeystack
+
+    root = Path(journeystack.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for file in sorted(root.rglob("*")):
+        if file.is_file() and file.suffix in (".py", ".ini", ".mako"):
+            digest.update(str(file.relative_to(root)).encode() + b"\0" + file.read_bytes())
+    return {"path": str(root), "fingerprint": digest.hexdigest()[:12]}
+
+
+def _ratio(a: Result | None, b: Result | None) -> float | None:
+    if a is None or b is None or not b.rps:
+        return None
+    return a.rps / b.rps
+
+
+def targets(runs: list[SizeRun]) -> list[Target]:
+    """The issue's targets, each checked at every size it applies to."""
+    found: list[Target] = []
+
+    def per_size(name: str, pairs: list[tuple[int, float | None]], holds: Any, fmt: str) -> None:
+        measured = [(size, value) for size, value in pairs if value is not None]
+        text = ", ".join(f"{fmt.format(value)} at {size:,}" for size, value in measured) or "not measured"
+        found.append(Target(name, text, all(holds(v) for _, v in measured) if measured else None))
+
+    per_size(
+        "PUT (200) throughput >= 0.6x the floor's",
+        [(r.journeys, _ratio(r.result(PUT_200), r.result(FLOOR_PUT))) for r in runs],
+        lambda v: v >= 0.6,
+        "{:.2f}x",
+    )
+    for name in (PUT_200, PUT_304):
+        per_size(
+            f"{LABELS[name]} p99 <= 10 ms at 16 connections",
+            [(r.journeys, (x.p99_ms if (x := r.result(name)) else None)) for r in runs],
+            lambda v: v <= 10.0,
+            "{:.1f} ms",
+        )
+    per_size(
+        "GET by key >= 10,000 req/s (one server process)",
+        [(r.journeys, (x.rps if (x := r.result(GET)) else None)) for r in runs],
+        lambda v: v >= 10_000,
+        "{:,.0f} req/s",
+    )
+    if len(runs) >= 2:
+        small, large = runs[0], runs[-1]
+        for name in GROWTH_SCENARIOS:
+            ratio = _ratio(large.result(name), small.result(name))
+            found.append(
+                Target(
+                    f"{LABELS[name]}: {large.journeys:,} journeys >= 85% of {small.journeys:,}",
+                    f"{ratio:.0%}" if ratio is not None else "not measured",
+                    ratio >= 0.85 if ratio is not None else None,
+                )
+            )
+    per_size(
+        "list page 1000 within 20% of page 1 (req/s)",
+        [
+            (r.journeys, _ratio(r.result(LIST_DEEP), r.result(LIST_FIRST)))
+            for r in runs
+            if (deep := r.result(LIST_DEEP)) is not None and deep.page == 1000
+        ],
+        lambda v: v >= 0.8,
+        "{:.0%}",
+    )
+    return found
+
+
+def _ms(value: float) -> str:
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("M", 1_000_000), ("k", 1_000)):
+        if n >= scale and n % (scale // 10) == 0:
+            return f"{n / scale:g}{unit}"
+    return str(n)
+
+
+def _label(r: Result) -> str:
+    return f"list, page {r.page}" if r.name == LIST_DEEP else LABELS.get(r.name, r.name)
+
+
+def markdown(options: Options, runs: list[SizeRun], facts: dict[str, Any], when: str, command: str) -> str:
+    lines = [
+        f"# journeystack benchmark, {when}",
+        "",
+        f"- command: `{command}`",
+        f"- machine: {facts['nproc']} CPUs, {facts['cpu_model']}; {facts['platform']}",
+        f"- Python {facts['python']}, SQLite {facts['sqlite']}; "
+        + ", ".join(f"{k} {v}" for k, v in facts["packages"].items()),
+        f"- journeystack: repository at {facts['git']}; code under test {facts['journeystack_source']['path']} "
+        f"(source fingerprint {facts['journeystack_source']['fingerprint']}); store: {options.store}; "
+        "load average at start " + " / ".join(f"{v:.2f}" for v in facts["load_average_at_start"]),
+        *(
+            [f"- experiment: server environment {options.server_env}, patches {options.server_patches}"]
+            if options.server_env or options.server_patches
+            else []
+        ),
+        f"- {options.connections} connections, {options.warmup:g} s warm-up + {options.duration:g} s measured per "
+        f"scenario; server and generator {'pinned to one core each' if options.pin else 'not pinned'}",
+        "",
+        "## Throughput and latency",
+        "",
+        "| scenario | " + " | ".join(f"{_size(r.journeys)} journeys" for r in runs) + " |",
+        "| --- | " + " | ".join("---:" for _ in runs) + " |",
+    ]
+    names = [r.name for r in runs[0].results] if runs else []
+    for name in names:
+        cells = []
+        for run in runs:
+            x = run.result(name)
+            cells.append(f"{x.rps:,.0f} req/s, p50 {_ms(x.p50_ms)} / p99 {_ms(x.p99_ms)} ms" if x else "-")
+        first = runs[0].result(name)
+        label = LABELS[name] if name != LIST_DEEP else "list, page 1000 (or last)"
+        if name == LIST_DEEP and first is not None:
+            label += " (pages " + ", ".join(str(x.page) for r in runs if (x := r.result(name))) + ")"
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += ["", "## Ratios", "", "| ratio | " + " | ".join(_size(r.journeys) for r in runs) + " |"]
+    lines.append("| --- | " + " | ".join("---:" for _ in runs) + " |")
+    for text, a, b in (
+        ("journeystack PUT (200) / floor PUT (200)", PUT_200, FLOOR_PUT),
+        ("journeystack GET by key / floor GET by key", GET, FLOOR_GET),
+        ("list deep page / list page 1", LIST_DEEP, LIST_FIRST),
+    ):
+        values = [_ratio(r.result(a), r.result(b)) for r in runs]
+        lines.append(f"| {text} | " + " | ".join(f"{v:.2f}" if v is not None else "-" for v in values) + " |")
+    if len(runs) >= 2:
+        lines.append("")
+        lines.append(f"Growth, req/s with {runs[-1].journeys:,} journeys / with {runs[0].journeys:,}: " + ", ".join(
+            f"{LABELS[n]} {v:.0%}" for n in GROWTH_SCENARIOS if (v := _ratio(runs[-1].result(n), runs[0].result(n)))
+        ) + ".")  # fmt: skip
+    lines += ["", "## Targets (issue 6)", "", "| target | measured | holds |", "| --- | --- | --- |"]
+    for t in targets(runs):
+        verdict = {True: "yes", False: "**no**", None: "not measured"}[t.holds]
+        lines.append(f"| {t.name} | {t.measured} | {verdict} |")
+    lines += _health(runs)
+    for run in runs:
+        lines += [
+            "",
+            f"## {run.journeys:,} journeys ({run.store}, seeded in {run.seed_seconds:.1f} s, "
+            f"{run.database_bytes / 1e6:,.0f} MB)",
+            "",
+            "| scenario | req/s | p50 ms | p90 ms | p99 ms | max ms | server CPU | server µs/req | generator CPU | "
+            "other CPU | generator µs/req | bytes/resp | statuses |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for x in run.results:
+            statuses = ", ".join(f"{k}: {v:,}" for k, v in x.statuses.items())
+            retried = f" (attempt {x.attempts})" if x.attempts > 1 else ""
+            lines.append(
+                f"| {_label(x)} | {x.rps:,.0f} | {_ms(x.p50_ms)} | {_ms(x.p90_ms)} | {_ms(x.p99_ms)} | "
+                f"{_ms(x.max_ms)} | {x.server_cpu:.0%} | {x.server_us_per_request:,.0f} | {x.generator_cpu:.0%} | "
+                f"{x.other_cpu:.0%} | "
+                f"{x.generator_us_per_request:.0f} | {x.response_bytes:,} | {statuses}{retried} |"
+            )
+    if any(run.profiles for run in runs):
+        lines += ["", "## Where journeystack's time goes (py-spy, --gil)", ""]
+        if options.profile_dir is not None:
+            lines += [f"Folded stacks: `{options.profile_dir}`.", ""]
+        for run in runs:
+            for name, summary in run.profiles.items():
+                lines += profile.markdown(f"{LABELS.get(name, name)}, {run.journeys:,} journeys", summary)
+    return "\n".join(lines) + "\n"
+
+
+def _health(runs: list[SizeRun]) -> list[str]:
+    """Is the run trustworthy: no errors, the generator not the bottleneck, nothing else running."""
+    results = [x for run in runs for x in run.results]
+    if not results:
+        return []
+    errors = [
+        f"{x.name} at {run.journeys:,}: {x.errors} ({x.error_sample})"
+        for run in runs
+        for x in run.results
+        if x.errors
+    ]
+    busiest = max(results, key=lambda x: x.generator_cpu)
+    ceilings = [x for x in results if x.name == CEILING]
+    contended = [
+        f"{x.name} at {run.journeys:,} (other {x.other_cpu:.0%}, server {x.server_cpu:.0%}"
+        + (", starved)" if starved(x) else ")")
+        for run in runs
+        for x in run.results
+        if x.other_cpu > CONTENDED
+    ]
+    lines = ["", "## Is the run sound?", ""]
+    lines.append(
+        f"- Errors: {'; '.join(errors) if errors else 'none: every measured PUT (200) was a 200, every PUT (304) a 304.'}"
+    )
+    lines.append(
+        f"- Load generator: at most {busiest.generator_cpu:.0%} of its core ({busiest.name}), "
+        f"{min(x.generator_us_per_request for x in results):.0f}-{max(x.generator_us_per_request for x in results):.0f} "
+        "µs of its CPU per request; the server process used "
+        f"{min(x.server_cpu for x in results if x.name != CEILING):.0%}-{max(x.server_cpu for x in results):.0%} of its core."
+    )
+    if ceilings:
+        best = max(ceilings, key=lambda x: x.rps)
+        lines.append(
+            f"- Ceiling: against the floor's constant GET /ping the generator drove {best.rps:,.0f} req/s "
+            f"using {best.generator_cpu:.0%} of its core ({best.generator_us_per_request:.0f} µs per request)."
+        )
+    lines.append(
+        "- Other load on the machine: "
+        + (
+            f"windows where other processes used more than {CONTENDED:.0%} of a core: {', '.join(contended)}. "
+            f"Where the server still had at least {SATURATED:.0%} of its core its throughput stands; a "
+            "starved window's numbers are low, and other load on the generator's core can stretch the "
+            "latency tail of any window."
+            if contended
+            else f"below {CONTENDED:.0%} of a core in every window."
+        )
+    )  # fmt: skip
+    return lines
+
+
+def to_json(options: Options, runs: list[SizeRun], facts: dict[str, Any], when: str, command: str) -> bytes:
+    document = {
+        "when": when,
+        "command": command,
+        "machine": facts,
+        "options": asdict(options)
+        | {"profile_dir": str(options.profile_dir) if options.profile_dir else None},
+        "runs": [run.to_json() for run in runs],
+        "targets": [asdict(t) for t in targets(runs)],
+    }
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2)
+
+
+def write(
+    options: Options,
+    runs: list[SizeRun],
+    facts: dict[str, Any],
+    base: Path,
+    now: dt.datetime,
+    argv: list[str],
+) -> tuple[Path, str]:
+    """Write `base`.md and `base`.json; returns (the Markdown's path, the Markdown)."""
+    when = now.strftime("%Y-%m-%d %H:%M UTC")
+    command = " ".join(["python -m bench", *argv])
+    base.parent.mkdir(parents=True, exist_ok=True)
+    text = markdown(options, runs, facts, when, command)
+    for suffix, content in ((".md", text.encode()), (".json", to_json(options, runs, facts, when, command))):
+        final = base.with_name(base.name + suffix)
+        partial = final.with_name(final.name + ".tmp")
+        partial.write_bytes(content)
+        partial.replace(final)
+    return base.with_name(base.name + ".md"), text

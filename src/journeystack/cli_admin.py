@@ -1,0 +1,323 @@
+"""`journeystack admin ...`: the control plane from the command line, and what `serve` does for it.
+
+Commands that concern a running server (health, ready, info, journal, faults) call its HTTP API
+(`--url`, `--admin-token`). Reset, export and import call it too, or, given `--database-url`, act on
+the database directly (no server needed; a running server's token cache is then not told).
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any, TextIO
+
+import orjson
+
+from journeystack.config import Settings
+from journeystack.errors import JourneystackError
+
+PREFIX = "/_journeystack"
+EPILOG = """\
+HTTP commands call a running server: --url (default http://JOURNEYSTACK_HOST:JOURNEYSTACK_PORT) and
+--admin-token (default $JOURNEYSTACK_ADMIN_TOKEN; `serve` prints a generated one). reset, export and
+import act on the database directly instead when given --database-url. Output is JSON on stdout;
+the exit status is 0 on success, 1 when the server (or database) refused, 2 for a usage error.
+See docs/control-plane.md."""
+
+
+def add_parser(commands: Any) -> None:
+    """Add `admin` and its subcommands to the top-level subparsers."""
+    admin = commands.add_parser(
+        "admin",
+        help="control plane: health, info, reset, snapshots, request journal, fault rules",
+        description="The control plane under /_journeystack/ of a running server, or of its database.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = admin.add_subparsers(dest="admin_command", required=True, metavar="ADMIN_COMMAND")
+
+    def http(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--url", help="base URL of the server (default http://HOST:PORT from settings)")
+        parser.add_argument("--admin-token", help="the admin token (default $JOURNEYSTACK_ADMIN_TOKEN)")
+
+    def either(parser: argparse.ArgumentParser) -> None:
+        target = parser.add_mutually_exclusive_group()
+        target.add_argument("--url", help="base URL of a running server (HTTP; the default)")
+        target.add_argument("--database-url", help="act on this database directly instead of over HTTP")
+        parser.add_argument(
+            "--admin-token", help="the admin token, over HTTP (default $JOURNEYSTACK_ADMIN_TOKEN)"
+        )
+
+    def mid(parser: argparse.ArgumentParser, what: str) -> None:
+        parser.add_argument(
+            "--mid", type=int, help=f"{what} one business unit only (default: the whole store)"
+        )
+
+    http(sub.add_parser("health", help="[HTTP] liveness of a server"))
+    http(sub.add_parser("ready", help="[HTTP] readiness: database reachable, no pending migration (exit 1 if not)"))  # fmt: skip
+    http(sub.add_parser("info", help="[HTTP] version, store, packages (no secrets) and settings"))
+
+    reset = sub.add_parser("reset", help="[HTTP or --database-url] delete the whole state, or one MID's")
+    either(reset)
+    mid(reset, "reset")
+    reset.add_argument("--tokens", action="store_true", help="also delete access tokens (kept by default)")
+
+    export = sub.add_parser("export", help="[HTTP or --database-url] write a snapshot of the state")
+    either(export)
+    mid(export, "export")
+    export.add_argument("-o", "--output", type=Path, help="write to this file (default: stdout)")
+
+    load = sub.add_parser("import", help="[HTTP or --database-url] replace the state by a snapshot's")
+    load.add_argument(
+        "file", type=Path, help="a snapshot written by `admin export` or GET /_journeystack/snapshot"
+    )
+    either(load)
+    mid(load, "expect a snapshot of")
+
+    journal = sub.add_parser("journal", help="[HTTP] the request journal").add_subparsers(
+        dest="journal_command", required=True, metavar="JOURNAL_COMMAND"
+    )
+    show = journal.add_parser("show", help="the last calls, newest first")
+    http(show)
+    show.add_argument("--path", help="only paths containing this")
+    show.add_argument("--status", help="only this status (429) or class (5xx)")
+    show.add_argument("--mid", type=int, help="only calls of this business unit")
+    show.add_argument("--limit", type=int, help="at most this many entries (default 50)")
+    http(journal.add_parser("clear", help="empty the journal"))
+
+    faults = sub.add_parser("faults", help="[HTTP] fault rules").add_subparsers(
+        dest="faults_command", required=True, metavar="FAULTS_COMMAND"
+    )
+    http(faults.add_parser("list", help="every rule with its counters"))
+    add = faults.add_parser("add", help="add a rule; prints it with its id")
+    http(add)
+    add.add_argument("--method", help="GET, POST, PUT, PATCH or DELETE (default any)")
+    add.add_argument("--path", help="glob over the path; * matches across / (default *)")
+    add.add_argument("--mid", type=int, help="only calls whose token is for this MID")
+    add.add_argument("--status", type=int, help="answer with this status: 429, 500, 503, ...")
+    add.add_argument("--retry-after", type=int, help="Retry-After seconds (default 1 for 429 and 503)")
+    add.add_argument("--message", help="the envelope's message (default SFMC's)")
+    add.add_argument("--errorcode", type=int, help="the envelope's errorcode (default SFMC's)")
+    add.add_argument("--latency-ms", type=int, help="delay matching calls by this many milliseconds")
+    add.add_argument("--probability", type=float, help="fire on this share of matching calls (0 to 1)")
+    add.add_argument("--seed", type=int, help="seed of the rule's random draws")
+    once = add.add_mutually_exclusive_group()
+    once.add_argument("--nth", type=int, help="fire on the Nth matching call only")
+    once.add_argument("--times", type=int, help="fire on the first N matching calls")
+    show_rule = faults.add_parser("show", help="one rule with its counters")
+    show_rule.add_argument("id")
+    http(show_rule)
+    clear = faults.add_parser("clear", help="remove one rule, or every rule")
+    clear.add_argument("id", nargs="?", help="the rule to remove (default: all)")
+    http(clear)
+
+
+class _Refused(Exception):
+    """The server or the database refused; the body says why."""
+
+    def __init__(self, body: Any) -> None:
+        super().__init__(str(body))
+        self.body = body
+
+
+class AdminClient:
+    """The control plane of a running server, over HTTP (standard library only)."""
+
+    def __init__(self, url: str, admin_token: str | None, *, timeout: float = 60.0) -> None:
+        self.url = url.rstrip("/")
+        self.admin_token = admin_token
+        self.timeout = timeout
+
+    def call(
+        self, method: str, path: str, *, query: dict[str, Any] | None = None, body: bytes | None = None
+    ) -> Any:
+        """The JSON answer. Raises _Refused (an error answer) or OSError (server not reached)."""
+        pairs = {name: value for name, value in (query or {}).items() if value is not None}
+        url = self.url + PREFIX + path + ("?" + urllib.parse.urlencode(pairs) if pairs else "")
+        request = urllib.request.Request(url, data=body, method=method)
+        if self.admin_token:
+            request.add_header("Authorization", f"Bearer {self.admin_token}")
+        if body is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
+                return orjson.loads(answer.read() or b"null")
+        except urllib.error.HTTPError as error:
+            raw = error.read()
+            try:
+                detail = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                detail = {"status": error.code, "body": raw.decode("utf-8", "replace")}
+            raise _Refused(detail) from None
+
+
+def _default_url(settings: Settings) -> str:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    return f"http://{host}:{settings.port}"
+
+
+def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
+    """Carry out one `admin` command; returns the exit status."""
+    out = out or sys.stdout
+    try:
+        result = _dispatch(args, settings)
+    except _Refused as refused:
+        sys.stderr.write(_dump(refused.body))
+        return 1
+    except JourneystackError as error:  # the database-direct path refused
+        problems = getattr(error, "problems", [])
+        body = {"message": error.message, "errorcode": error.code}
+        if problems:
+            body["validationErrors"] = [{"message": p.message, "path": p.path} for p in problems]
+        sys.stderr.write(_dump(body))
+        return 1
+    except OSError as error:
+        reason = getattr(error, "reason", None) or error
+        sys.stderr.write(f"journeystack admin: cannot reach the server: {reason}\n")
+        return 1
+    if isinstance(result, _Output):
+        result.path.write_bytes(orjson.dumps(result.document, option=orjson.OPT_INDENT_2) + b"\n")
+        result = {
+            "written": str(result.path),
+            "tables": {k: len(v) for k, v in result.document["tables"].items()},
+        }
+    out.write(_dump(result))
+    return 0
+
+
+class _Output:
+    def __init__(self, path: Path, document: Any) -> None:
+        self.path = path
+        self.document = document
+
+
+def _dump(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> Any:
+    command = args.admin_command
+    if getattr(args, "database_url", None):
+        return _direct(command, args)
+    token = getattr(args, "admin_token", None) or settings.admin_token
+    client = AdminClient(args.url or _default_url(settings), token)
+    if command == "health":
+        return client.call("GET", "/health")
+    if command == "ready":
+        return client.call("GET", "/ready")
+    if command == "info":
+        return client.call("GET", "/info")
+    if command == "reset":
+        return client.call(
+            "POST", "/reset", query={"mid": args.mid, "tokens": "true" if args.tokens else None}
+        )
+    if command == "export":
+        document = client.call("GET", "/snapshot", query={"mid": args.mid})
+        return _Output(args.output, document) if args.output else document
+    if command == "import":
+        body = args.file.read_bytes()
+        return client.call("POST", "/snapshot", query={"mid": args.mid}, body=body)
+    if command == "journal":
+        if args.journal_command == "clear":
+            return client.call("DELETE", "/journal")
+        query = {"path": args.path, "status": args.status, "mid": args.mid, "limit": args.limit}
+        return client.call("GET", "/journal", query=query)
+    if command == "faults":
+        return _faults(client, args)
+    raise AssertionError(command)
+
+
+def _faults(client: AdminClient, args: argparse.Namespace) -> Any:
+    if args.faults_command == "list":
+        return client.call("GET", "/faults")
+    if args.faults_command == "show":
+        return client.call("GET", f"/faults/{urllib.parse.quote(args.id, safe='')}")
+    if args.faults_command == "clear":
+        if args.id:
+            return client.call("DELETE", f"/faults/{urllib.parse.quote(args.id, safe='')}")
+        return client.call("DELETE", "/faults")
+    names = {
+        "method": "method", "path": "path", "mid": "mid", "status": "status", "retry_after": "retryAfter",
+        "message": "message", "errorcode": "errorcode", "latency_ms": "latencyMs",
+        "probability": "probability", "seed": "seed", "nth": "nth", "times": "times",
+    }  # fmt: skip
+    rule = {wire: getattr(args, name) for name, wire in names.items() if getattr(args, name) is not None}
+    return client.call("POST", "/faults", body=orjson.dumps(rule))
+
+
+def _direct(command: str, args: argparse.Namespace) -> Any:
+    """reset, export or import straight on a database, through the same services as the API."""
+    from journeystack.services import admin
+    from journeystack.storage.sql.admin import SqlStateStore
+    from journeystack.storage.sql.store import SqlStore
+
+    store = SqlStore(args.database_url, pool_size=1, max_overflow=0)
+    try:
+        state = SqlStateStore(store)
+        admin.check_ready(state)
+        if command == "reset":
+            result = admin.reset_state(state, args.mid, tokens=args.tokens)
+            return {
+                "scope": {"mid": result.mid},
+                "deleted": result.cleared.deleted,
+                "kept": result.cleared.kept,
+            }
+        if command == "export":
+            document = admin.export_snapshot(state, args.mid)
+            return _Output(args.output, document) if args.output else document
+        imported = admin.import_snapshot(state, admin.read_snapshot_file(args.file), mid=args.mid)
+        return {
+            "scope": {"mid": imported.mid},
+            "deleted": imported.cleared.deleted,
+            "kept": imported.cleared.kept,
+            "inserted": imported.inserted,
+        }
+    finally:
+        store.dispose()
+
+
+def prepare_serve(settings: Settings, out: TextIO) -> Settings:
+    """What `serve` does for the control plane once migrations are applied, before it answers:
+    load the seed snapshot, if any, and settle the admin token (a random one when none is set, the
+    same for every worker process). Prints what it did; raises SystemExit(2) if the seed is refused.
+    """
+    if settings.seed_file is not None:
+        _apply_seed(settings, out)
+    base = f"http://{settings.host}:{settings.port}{PREFIX}/"
+    if not settings.control_plane:
+        out.write("  control:   disabled (JOURNEYSTACK_CONTROL_PLANE=false)\n")
+        return settings
+    if settings.admin_token:
+        out.write(f"  control:   {base}  admin token: from JOURNEYSTACK_ADMIN_TOKEN\n")
+        return settings
+    token = secrets.token_urlsafe(24)
+    out.write(
+        f"  control:   {base}  admin token: {token}  (generated; set JOURNEYSTACK_ADMIN_TOKEN to choose)\n"
+    )
+    return settings.model_copy(update={"admin_token": token})
+
+
+def _apply_seed(settings: Settings, out: TextIO) -> None:
+    from journeystack.services import admin
+    from journeystack.storage.sql.admin import SqlStateStore
+    from journeystack.storage.sql.store import SqlStore
+
+    assert settings.seed_file is not None
+    store = SqlStore(settings.database_url, pool_size=1, max_overflow=0)
+    try:
+        result = admin.import_snapshot(SqlStateStore(store), admin.read_snapshot_file(settings.seed_file))
+    except JourneystackError as error:
+        sys.stderr.write(f"journeystack: seed {settings.seed_file} refused: {error.message}\n")
+        for problem in getattr(error, "problems", [])[1:]:
+            sys.stderr.write(f"  {problem.path}: {problem.message}\n")
+        raise SystemExit(2) from None
+    finally:
+        store.dispose()
+    rows = ", ".join(f"{table} {count}" for table, count in result.inserted.items())
+    scope = "whole store" if result.mid is None else f"MID {result.mid}"
+    out.write(f"  seed:      {settings.seed_file} ({scope}; rows: {rows})\n")
