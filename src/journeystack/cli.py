@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
+import logging.handlers
 import os
+import queue
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -26,9 +29,15 @@ class _RequestIdDefault(logging.Filter):
 
 
 def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    """Log lines go through a queue: the request path formats them, a thread writes them."""
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setFormatter(logging.Formatter(LOG_FORMAT))
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    handler = logging.handlers.QueueHandler(records)
     handler.addFilter(_RequestIdDefault())
+    listener = logging.handlers.QueueListener(records, stream)
+    listener.start()
+    atexit.register(listener.stop)
     root = logging.getLogger("journeystack")
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -7,6 +7,7 @@ worker thread (services are synchronous), and an SFMC error body for anything th
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import re
 import time
@@ -201,6 +202,9 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(store.upgrade)
         worker.start()
+        # Everything built so far lives as long as the process: keep it out of every GC pass.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
