@@ -14,6 +14,7 @@ from typing import Any
 
 from journeystack.errors import (
     DraftVersionExists,
+    InvalidRequest,
     NoChange,
     Problem,
     SpecValidationFailed,
@@ -113,6 +114,21 @@ def spec_document(definition: JourneyDefinition) -> dict[str, Any]:
         "definitionType": definition.definition_type,
         **definition.spec,
     }
+
+
+def check_selectors(
+    definition: JourneyDefinition, version: int, *, query_version: int | None, path_key: str | None
+) -> None:
+    """A PUT names its version in the body; a versionNumber query or a key: path must agree with it.
+
+    Raises InvalidRequest naming the disagreeing selector.
+    """
+    if query_version is not None and query_version != version:
+        raise InvalidRequest(
+            [Problem("versionNumber does not match the body's version.", 10005, "versionNumber")]
+        )
+    if path_key is not None and path_key != definition.key:
+        raise InvalidRequest([Problem("key does not match the key in the path.", 10005, "key")])
 
 
 def check_savable(definition: JourneyDefinition) -> None:

@@ -87,6 +87,8 @@ def update_journey(
     version: int,
     seen_modified: str | None,
     journey_id: str | None = None,
+    query_version: int | None = None,
+    path_key: str | None = None,
     user: str = SYSTEM_USER,
 ) -> JourneyVersion:
     """Replace the definition of one Draft version (PUT).
@@ -96,6 +98,7 @@ def update_journey(
     VersionNotEditable, StaleModifiedDate, NoChange. The modifiedDate check and the write are one
     compare-and-swap UPDATE, so of many concurrent updates from the same state exactly one wins.
     """
+    rules.check_selectors(definition, version, query_version=query_version, path_key=path_key)
     rules.check_savable(definition)
     selector = {"journey_id": journey_id} if journey_id is not None else {"key": definition.key}
     with ctx.uow(write=True) as uow:

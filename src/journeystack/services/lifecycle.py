@@ -4,6 +4,7 @@ pause expiry, and the audit log."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from journeystack.domain.audit import AuditAction, AuditEntry, entry_for
@@ -153,8 +154,6 @@ def _run(ctx: ServiceContext, op: Operation, worker: str) -> None:
 def _finish(
     op: Operation, errors: tuple[OperationProblem, ...], warnings: tuple[OperationProblem, ...], now: int
 ) -> Operation:
-    from dataclasses import replace
-
     state = OperationState.ERROR if errors else OperationState.COMPLETED
     return replace(op, state=state, errors=errors, warnings=warnings, finished_ms=now)
 
@@ -290,8 +289,6 @@ def _apply(
     options: PauseOptions | None,
     **details: Any,
 ) -> JourneyVersion:
-    from dataclasses import replace
-
     now = ctx.clock.now_ms()
     modified = next_modified_ms(target.modified_ms, now)
     paused_until = now + options.paused_days * DAY_MS if options is not None else None

@@ -97,13 +97,6 @@ def routes(state: AppState) -> list[Route]:
 
     def update_interaction(request: ApiRequest) -> ApiResponse:
         definition, version, seen = parse_update(parse_json_object(request.body, max_depth=depth))
-        query_version = query_int(request.query, "versionNumber")
-        if query_version is not None and query_version != version:
-            raise InvalidRequest(
-                [Problem("versionNumber does not match the body's version.", 10005, "versionNumber")]
-            )
-        if "key" in request.params and request.params["key"] != definition.key:
-            raise InvalidRequest([Problem("key does not match the key in the path.", 10005, "key")])
         journey_id = request.params["id"].lower() if "id" in request.params else None
         updated = journeys.update_journey(
             ctx,
@@ -112,6 +105,8 @@ def routes(state: AppState) -> list[Route]:
             version=version,
             seen_modified=seen,
             journey_id=journey_id,
+            query_version=query_int(request.query, "versionNumber"),
+            path_key=request.params.get("key"),
             user=user_of(request),
         )
         return json_response(render(updated))
