@@ -3,45 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import atexit
-import logging
-import logging.handlers
 import os
-import queue
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from journeystack import __version__, cli_admin
 from journeystack.config import Settings, load_settings, settings_environment
+from journeystack.logs import configure_logging
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-
-
-class _RequestIdDefault(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not hasattr(record, "request_id"):
-            record.request_id = "-"
-        return True
-
-
-def configure_logging(level: str) -> None:
-    """Log lines go through a queue: the request path formats them, a thread writes them."""
-    stream = logging.StreamHandler(sys.stderr)
-    stream.setFormatter(logging.Formatter(LOG_FORMAT))
-    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    handler = logging.handlers.QueueHandler(records)
-    handler.addFilter(_RequestIdDefault())
-    listener = logging.handlers.QueueListener(records, stream)
-    listener.start()
-    atexit.register(listener.stop)
-    root = logging.getLogger("journeystack")
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    root.propagate = False
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,17 +1,22 @@
 """create_app(settings): the ASGI application, its lifespan, and the request pipeline.
 
-Every request: a request id, a capped body, route match, bearer-token check, one handler run in a
-worker thread (services are synchronous), and an SFMC error body for anything that goes wrong.
+Every request: a request id, a capped body, route match, bearer-token check, one handler, and an
+SFMC error body for anything that goes wrong. Services are synchronous. On SQLite a handler runs
+right on the event loop: SQLite has one writer and answers a read in microseconds, so a hop to a
+worker thread would only add hand-offs and GIL contention (docs/benchmarks.md). On PostgreSQL, where
+a query waits on the network, and while fault rules are set (a latency rule sleeps), handlers run in
+worker threads.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import logging
 import re
+import secrets
 import time
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,6 +26,7 @@ from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
 from journeystack import errors as e
+from journeystack import logs
 from journeystack.config import Settings, load_settings
 from journeystack.domain.clock import Clock, SystemClock
 from journeystack.domain.ids import IdGenerator, RandomIds
@@ -38,7 +44,6 @@ from .routing import Route, Router
 from .state import AppState
 
 log = logging.getLogger("journeystack.api")
-access_log = logging.getLogger("journeystack.access")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -51,6 +56,10 @@ class JourneystackApi:
         self.store = store
         self.state = state
         self.control = ControlPlane(settings, store, state)
+        self.inline = store.single_writer
+        # Request ids: 32 hex digits, unique without asking the OS for randomness on every request.
+        self._id_prefix = secrets.token_hex(8)
+        self._ids = itertools.count(1)
         route_list: list[Route] = [
             *tokens.routes(state),
             *lifecycle.routes(state),
@@ -75,7 +84,7 @@ class JourneystackApi:
         started = time.perf_counter()
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         given_id = headers.get("x-request-id", "")
-        request_id = given_id if _REQUEST_ID.match(given_id) else uuid.uuid4().hex
+        request_id = given_id if _REQUEST_ID.match(given_id) else f"{self._id_prefix}{next(self._ids):016x}"
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         path = raw_path.decode("latin-1")
         request: ApiRequest | None = None
@@ -91,7 +100,10 @@ class JourneystackApi:
                 base_url=_base_url(scope, headers),
                 request_id=request_id,
             )
-            response = await anyio.to_thread.run_sync(self._process, request)
+            if self.inline and not self.control.faults:
+                response = self._process(request)
+            else:
+                response = await anyio.to_thread.run_sync(self._process, request)
         except e.JourneystackError as error:
             response = render_error(error)
         response.headers["X-Request-Id"] = request_id
@@ -100,13 +112,8 @@ class JourneystackApi:
                             headers=headers, request=request, response=response, request_id=request_id,
                             started=started)  # fmt: skip
         if self.settings.access_log:
-            access_log.info(
-                "%s %s %d %.1fms",
-                scope["method"],
-                path,
-                response.status,
-                (time.perf_counter() - started) * 1000,
-                extra={"request_id": request_id},
+            logs.access(
+                scope["method"], path, response.status, (time.perf_counter() - started) * 1000, request_id
             )
 
     async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
@@ -178,6 +185,21 @@ async def _send(send: Send, response: ApiResponse) -> None:
     await send({"type": "http.response.body", "body": response.body or b""})
 
 
+class _App(Starlette):
+    """Starlette for the lifespan; HTTP requests go straight to the pipeline, which answers every
+    error itself, so Starlette's router and middleware would only add work."""
+
+    def __init__(self, api: JourneystackApi, lifespan: Any) -> None:
+        super().__init__(routes=[Mount("", app=api)], lifespan=lifespan)
+        self._api = api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._api(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -211,7 +233,7 @@ def create_app(
             await anyio.to_thread.run_sync(worker.stop)
             store.dispose()
 
-    app = Starlette(routes=[Mount("", app=api)], lifespan=lifespan)
+    app = _App(api, lifespan)
     app.state.api = api
     app.state.worker = worker
     return app

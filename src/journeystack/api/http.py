@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -95,7 +94,7 @@ def parse_json_object(body: bytes, *, max_depth: int) -> dict[str, Any]:
         raise InvalidRequest([Problem("The request body is not valid JSON.", 10004, "")]) from None
     if not isinstance(value, dict):
         raise InvalidRequest([Problem("The request body must be a JSON object.", 10001, "")])
-    if _too_deep(body, max_depth):
+    if _too_deep(body, value, max_depth):
         raise InvalidRequest(
             [Problem(f"The request body is nested deeper than {max_depth} levels.", 10003, "")]
         )
@@ -132,19 +131,18 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
-# Depth is measured on the raw bytes (strings removed, brackets counted): far cheaper than walking
-# the decoded document, and it sees exactly what the parser saw.
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_BRACKET = re.compile(rb"[\[\]{}]")
-
-
-def _too_deep(body: bytes, limit: int) -> bool:
-    depth = 0
-    for bracket in _BRACKET.findall(_JSON_STRING.sub(b"", body)):
-        if bracket in (b"{", b"["):
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
+def _too_deep(body: bytes, value: Any, limit: int) -> bool:
+    """Whether the decoded document nests containers deeper than `limit`. A body with no more
+    opening brackets than that cannot (counting those inside strings only overestimates); any
+    other is walked, containers only."""
+    if body.count(b"{") + body.count(b"[") <= limit:
+        return False
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
     return False

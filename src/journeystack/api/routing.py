@@ -59,15 +59,21 @@ def _match_segment(pattern: str, actual: str, params: dict[str, str]) -> bool:
 class Router:
     def __init__(self, routes: list[Route]) -> None:
         self.routes = routes
-        self._compiled = [(route, route.segments()) for route in routes]
+        # Candidates by (segment count, first segment): every route's first segment is literal,
+        # so a request is compared only with the few routes that could match it, in table order.
+        self._candidates: dict[tuple[int, str], list[tuple[Route, list[str]]]] = {}
+        for route in routes:
+            pattern = route.segments()
+            if not pattern or pattern[0].endswith("}"):
+                raise ValueError(f"a route's first segment must be literal: {route.template}")
+            self._candidates.setdefault((len(pattern), pattern[0].lower()), []).append((route, pattern))
 
     def match(self, method: str, raw_path: str) -> tuple[Route, dict[str, str]]:
         """The route for a request and its path parameters. Raises RouteNotFound, MethodNotAllowed."""
         actual = [s for s in raw_path.split("/") if s]
         allowed: list[str] = []
-        for route, pattern in self._compiled:
-            if len(pattern) != len(actual):
-                continue
+        first = unquote(actual[0]).lower() if actual else ""
+        for route, pattern in self._candidates.get((len(actual), first), ()):
             params: dict[str, str] = {}
             if all(_match_segment(p, a, params) for p, a in zip(pattern, actual, strict=True)):
                 if route.method == method:

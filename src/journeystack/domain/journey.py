@@ -7,7 +7,6 @@ kept under its wire member names, exactly as the client sent it, and round-trips
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -41,17 +40,22 @@ WORKFLOW_API_VERSIONS = (0.5, 1.0)
 ENTRY_MODES = ("NotSet", "MultipleEntries", "OnceAndDone", "SingleEntryAcrossAllVersions")
 DEFINITION_TYPES = ("Multistep", "Quicksend", "Transactional")
 
-# Journey Spec members a bare create gets (SFMC's recorded create response).
-_SPEC_DEFAULTS: dict[str, Any] = {
-    "activities": [],
-    "triggers": [],
-    "goals": [],
-    "exits": [],
-    "notifiers": [],
-    "defaults": {"properties": {}},
-    "metaData": {},
-    "executionMode": "Production",
-}
+
+def _spec_defaults() -> dict[str, Any]:
+    """Journey Spec members a bare create gets (SFMC's recorded create response), fresh each call."""
+    return {
+        "activities": [],
+        "triggers": [],
+        "goals": [],
+        "exits": [],
+        "notifiers": [],
+        "defaults": {"properties": {}},
+        "metaData": {},
+        "executionMode": "Production",
+    }
+
+
+_DEFAULTED = frozenset(_spec_defaults())
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +83,7 @@ class JourneyDefinition:
         spec: dict[str, Any] | None = None,
     ) -> JourneyDefinition:
         """A definition with SFMC's defaults filled in for whatever the client left out."""
-        filled = {name_: copy.deepcopy(value) for name_, value in _SPEC_DEFAULTS.items()}
+        filled = _spec_defaults()
         for member, value in (spec or {}).items():
             filled[member] = _default_if_null(member, value)
         return cls(
@@ -154,8 +158,8 @@ def trigger_event_reference(definition: JourneyDefinition) -> tuple[str | None, 
 
 
 def _default_if_null(member: str, value: Any) -> Any:
-    if value is None and member in _SPEC_DEFAULTS:
-        return copy.deepcopy(_SPEC_DEFAULTS[member])
+    if value is None and member in _DEFAULTED:
+        return _spec_defaults()[member]
     return value
 
 

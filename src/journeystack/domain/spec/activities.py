@@ -14,6 +14,7 @@ from .problems import (
     BAD_WAIT_UNIT,
     CRITERIA_NOT_OUTCOME,
     ENGAGEMENT_REF_NOT_EMAIL,
+    OBJECT,
     PERCENTAGE_SUM,
     TOO_FEW_SPLIT_PATHS,
     UNKNOWN_ENGAGEMENT_REF,
@@ -153,7 +154,7 @@ def _check_random_split(
     outcomes = as_list(activity.get("outcomes"))
     total, all_valid = 0, True
     for index, outcome in enumerate(outcomes):
-        if not isinstance(outcome, Mapping):
+        if not isinstance(outcome, OBJECT):
             all_valid = False  # reported by the structural pass
             continue
         percentage = as_object(outcome.get("arguments")).get("percentage")
@@ -211,7 +212,7 @@ def _check_decision(
     outcome_keys = {
         outcome.get("key")
         for outcome in as_list(activity.get("outcomes"))
-        if isinstance(outcome, Mapping) and isinstance(outcome.get("key"), str)
+        if isinstance(outcome, OBJECT) and isinstance(outcome.get("key"), str)
     }
     for criterion in criteria:
         if criterion not in outcome_keys:
@@ -270,7 +271,7 @@ def _email_missing(activity: Mapping[str, Any]) -> _Missing:
     config = as_object(activity.get("configurationArguments"))
     arguments = as_object(activity.get("arguments"))
     send = config.get("triggeredSend")
-    if isinstance(send, Mapping) and send:
+    if isinstance(send, OBJECT) and send:
         return []
     # Older EMAIL activities name an existing triggered send instead of carrying one.
     for holder in (config, arguments):
@@ -281,7 +282,7 @@ def _email_missing(activity: Mapping[str, Any]) -> _Missing:
 
 def _decision_missing(activity: Mapping[str, Any]) -> _Missing:
     criteria = as_object(activity.get("configurationArguments")).get("criteria")
-    if not isinstance(criteria, Mapping) or not criteria:
+    if not isinstance(criteria, OBJECT) or not criteria:
         return [("configurationArguments.criteria", "a decision split needs at least one criterion")]
     return [
         (f"configurationArguments.criteria.{name}", f"the criterion for outcome {name!r} is empty")
@@ -331,7 +332,7 @@ def _rest_missing(activity: Mapping[str, Any]) -> _Missing:
 def _non_empty(member: str, what: str) -> Callable[[Mapping[str, Any]], _Missing]:
     def missing(activity: Mapping[str, Any]) -> _Missing:
         value = activity.get(member)
-        return [] if isinstance(value, Mapping) and value else [(member, what)]
+        return [] if isinstance(value, OBJECT) and value else [(member, what)]
 
     return missing
 

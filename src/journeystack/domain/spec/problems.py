@@ -107,15 +107,19 @@ def json_type(value: Any) -> str:
         return "a number"
     if isinstance(value, str):
         return "a string"
-    if isinstance(value, Mapping):
+    if isinstance(value, OBJECT):
         return "an object"
     if isinstance(value, list | tuple):
         return "an array"
     return type(value).__name__
 
 
+# JSON objects: decoded documents hold dicts, and `dict` first keeps the common case off the (much
+# slower) abstract-class check; any other Mapping still counts.
+OBJECT: Final = (dict, Mapping)
+
 _KIND_TESTS: Final[dict[str, tuple[str, type | tuple[type, ...]]]] = {
-    "object": ("an object", Mapping),
+    "object": ("an object", OBJECT),
     "array": ("an array", (list, tuple)),
     "string": ("a string", str),
 }
@@ -132,7 +136,7 @@ def expect(problems: list[SpecProblem], site: Site, member: str, value: Any, kin
 
 def as_object(value: Any) -> Mapping[str, Any]:
     """`value` if it is an object, else an empty one: lets later checks read broken input without failing."""
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, OBJECT) else {}
 
 
 def as_list(value: Any) -> list[Any]:

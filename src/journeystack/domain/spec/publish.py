@@ -21,6 +21,7 @@ from .problems import (
     NO_NAME,
     NO_TRIGGER,
     NOT_CONFIGURED,
+    OBJECT,
     ROOT,
     UNKNOWN_ACTIVITY_TYPE,
     UNREACHABLE,
@@ -50,7 +51,7 @@ def check_publishable(
     """
     errors = check_structure(doc)
     warnings: list[SpecProblem] = []
-    if not isinstance(doc, Mapping):
+    if not isinstance(doc, OBJECT):
         return errors, warnings
     _check_journey(doc, errors)
     _check_trigger(doc, event_definition_exists, errors)
@@ -80,7 +81,7 @@ def _check_journey(doc: Mapping[str, Any], out: list[SpecProblem]) -> None:
 
 
 def _check_trigger(doc: Mapping[str, Any], exists: EventDefinitionExists, out: list[SpecProblem]) -> None:
-    triggers = [(i, t) for i, t in enumerate(as_list(doc.get("triggers"))) if isinstance(t, Mapping)]
+    triggers = [(i, t) for i, t in enumerate(as_list(doc.get("triggers"))) if isinstance(t, OBJECT)]
     if not triggers:
         text = "no entry event is configured; a journey needs one before it can be published"
         out.append(ROOT.problem(NO_TRIGGER, "triggers", text))
@@ -122,7 +123,7 @@ class _Graph:
     def of(cls, doc: Mapping[str, Any]) -> _Graph:
         graph = cls()
         for index, activity in enumerate(as_list(doc.get("activities"))):
-            if not isinstance(activity, Mapping):
+            if not isinstance(activity, OBJECT):
                 continue
             key, kind = activity.get("key"), activity.get("type")
             if not non_empty_string(key) or key in graph.sites:
@@ -134,7 +135,7 @@ class _Graph:
             graph.edges[key] = [
                 (i, o["next"])
                 for i, o in enumerate(as_list(activity.get("outcomes")))
-                if isinstance(o, Mapping) and _is_link(o.get("next"), graph.sites, key)
+                if isinstance(o, OBJECT) and _is_link(o.get("next"), graph.sites, key)
             ]
         return graph
 
@@ -237,7 +238,7 @@ def _check_engagement_order(
 def _check_goals(doc: Mapping[str, Any], out: list[SpecProblem]) -> None:
     for member in ("goals", "exits"):
         for index, goal in enumerate(as_list(doc.get(member))):
-            if not isinstance(goal, Mapping):
+            if not isinstance(goal, OBJECT):
                 continue
             config, meta = as_object(goal.get("configurationArguments")), as_object(goal.get("metaData"))
             # A goal is met by filter criteria, or (event goals) by an event definition.

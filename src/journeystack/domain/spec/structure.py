@@ -15,6 +15,7 @@ from .problems import (
     DUPLICATE_ACTIVITY_KEY,
     DUPLICATE_OUTCOME_KEY,
     NOT_AN_OBJECT,
+    OBJECT,
     ROOT,
     SELF_NEXT,
     TOO_MANY_TRIGGERS,
@@ -63,7 +64,7 @@ def check_structure(doc: Mapping[str, Any]) -> list[SpecProblem]:
 
     Null members count as absent, because the journey model fills nulls with SFMC's defaults.
     """
-    if not isinstance(doc, Mapping):
+    if not isinstance(doc, OBJECT):
         return [ROOT.problem(NOT_AN_OBJECT, "", f"the journey must be a JSON object, not {json_type(doc)}")]
     problems: list[SpecProblem] = []
     _check_top_level(doc, problems)
@@ -125,7 +126,7 @@ def _elements(doc: Mapping[str, Any], member: str, out: list[SpecProblem]) -> li
         return []  # absent, or reported by the top-level pass
     found: list[_Element] = []
     for index, element in enumerate(value):
-        if isinstance(element, Mapping):
+        if isinstance(element, OBJECT):
             found.append((_site(member, index, element), element))
         else:
             path = f"{member}[{index}]"
@@ -204,7 +205,7 @@ def _check_outcomes(
         return  # absent, or reported with the activity's members
     for index, outcome in enumerate(outcomes):
         where = f"outcomes[{index}]"
-        if not isinstance(outcome, Mapping):
+        if not isinstance(outcome, OBJECT):
             text = f"{where} must be an object, not {json_type(outcome)}"
             out.append(site.problem(WRONG_TYPE, where, text))
             continue

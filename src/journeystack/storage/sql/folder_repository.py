@@ -10,29 +10,44 @@ from sqlalchemy.exc import IntegrityError
 from journeystack.domain.folders import FIRST_FOLDER_ID, Folder
 from journeystack.storage.ports import WriteConflict
 
+from .prepared import Prepared
 from .tables import folders
+
+_AT = {column.name: i for i, column in enumerate(folders.c)}
 
 
 def _to_folder(row: Any) -> Folder:
-    m = row._mapping
+    """A folder from a whole row of `folders` (a driver tuple or an SQLAlchemy row)."""
     return Folder(
-        mid=m["mid"],
-        id=m["id"],
-        parent_id=m["parent_id"],
-        name=m["name"],
-        content_type=m["content_type"],
-        customer_key=m["customer_key"],
-        description=m["description"],
-        object_id=m["object_id"],
-        created_ms=m["created_ms"],
-        modified_ms=m["modified_ms"],
-        is_active=bool(m["is_active"]),
-        is_editable=bool(m["is_editable"]),
-        allow_children=bool(m["allow_children"]),
+        mid=row[_AT["mid"]],
+        id=row[_AT["id"]],
+        parent_id=row[_AT["parent_id"]],
+        name=row[_AT["name"]],
+        content_type=row[_AT["content_type"]],
+        customer_key=row[_AT["customer_key"]],
+        description=row[_AT["description"]],
+        object_id=row[_AT["object_id"]],
+        created_ms=row[_AT["created_ms"]],
+        modified_ms=row[_AT["modified_ms"]],
+        is_active=bool(row[_AT["is_active"]]),
+        is_editable=bool(row[_AT["is_editable"]]),
+        allow_children=bool(row[_AT["allow_children"]]),
     )
 
 
-_GET = select(folders).where(folders.c.mid == bindparam("mid"), folders.c.id == bindparam("folder_id"))
+_GET = Prepared(
+    select(folders).where(folders.c.mid == bindparam("mid"), folders.c.id == bindparam("folder_id"))
+)
+_ROOT = Prepared(
+    select(folders)
+    .where(
+        folders.c.mid == bindparam("mid"),
+        folders.c.content_type == bindparam("content_type"),
+        folders.c.parent_id == 0,
+    )
+    .order_by(folders.c.id)
+    .limit(1)
+)
 
 
 class SqlFolderRepository:
@@ -40,15 +55,11 @@ class SqlFolderRepository:
         self._c = connection
 
     def get(self, mid: int, folder_id: int) -> Folder | None:
-        row = self._c.execute(_GET, {"mid": mid, "folder_id": folder_id}).first()
+        row = _GET.first(self._c, {"mid": mid, "folder_id": folder_id})
         return _to_folder(row) if row is not None else None
 
     def root(self, mid: int, content_type: str) -> Folder | None:
-        row = self._c.execute(
-            select(folders)
-            .where(folders.c.mid == mid, folders.c.content_type == content_type, folders.c.parent_id == 0)
-            .order_by(folders.c.id)
-        ).first()
+        row = _ROOT.first(self._c, {"mid": mid, "content_type": content_type})
         return _to_folder(row) if row is not None else None
 
     def list(self, mid: int) -> list[Folder]:

@@ -14,6 +14,7 @@ from journeystack.domain.lifecycle import Operation, OperationKind, OperationPro
 from journeystack.domain.queries import Page
 from journeystack.storage.ports import WriteConflict
 
+from .prepared import Prepared
 from .repositories import escape_like
 from .tables import audit_entries, event_definitions, operations
 
@@ -146,7 +147,11 @@ def _to_entry(row: Any) -> AuditEntry:
     )
 
 
-_AUDIT_INSERT = audit_entries.insert()
+_AUDIT_COLUMNS = [
+    "mid", "journey_id", "key", "version", "definition_id", "action", "name", "description",
+    "execution_mode", "user", "timestamp_ms", "details",
+]  # fmt: skip
+_AUDIT_INSERT = Prepared(audit_entries.insert(), column_keys=_AUDIT_COLUMNS)
 
 
 class SqlAuditRepository:
@@ -154,8 +159,8 @@ class SqlAuditRepository:
         self._c = connection
 
     def add(self, entry: AuditEntry) -> None:
-        self._c.execute(
-            _AUDIT_INSERT,
+        _AUDIT_INSERT.execute(
+            self._c,
             {
                 "mid": entry.mid,
                 "journey_id": entry.journey_id,

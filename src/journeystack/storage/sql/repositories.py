@@ -15,35 +15,47 @@ from journeystack.domain.journey import JourneyDefinition, JourneyVersion, Statu
 from journeystack.domain.queries import JourneyQuery, OrderColumn, Page
 from journeystack.storage.ports import WriteConflict
 
+from .prepared import Prepared
 from .tables import journey_counts, journeys, tokens
 
 _LIST_COLUMNS = [c for c in journeys.c if c.name != "spec"]
 
 
-def _to_version(row: Any, spec: dict[str, Any] | None = None) -> JourneyVersion:
-    mapping = row._mapping
+def _positions(columns: Any) -> dict[str, int]:
+    return {column.name: i for i, column in enumerate(columns)}
+
+
+_ALL_AT = _positions(journeys.c)
+_LIST_AT = _positions(_LIST_COLUMNS)
+
+
+def _to_version(row: Any, spec: dict[str, Any] | None = None, at: dict[str, int] = _ALL_AT) -> JourneyVersion:
+    """A journey version from a row of `journeys` (a driver tuple or an SQLAlchemy row), its
+    columns at the positions `at` names."""
     if spec is None:
-        spec = orjson.loads(mapping["spec"]) if "spec" in mapping else {}
+        spec = orjson.loads(row[at["spec"]])
+    key = row[at["key"]]
+    pause_options = row[at["pause_options"]]
     return JourneyVersion(
-        mid=mapping["mid"],
-        id=mapping["journey_id"],
-        key=mapping["key"],
-        version=mapping["version"],
-        definition_id=mapping["definition_id"],
-        status=Status(mapping["status"]),
-        created_ms=mapping["created_ms"],
-        modified_ms=mapping["modified_ms"],
-        last_published_ms=mapping["last_published_ms"],
-        operation_id=mapping["operation_id"],
-        paused_until_ms=mapping["paused_until_ms"],
-        pause_options=orjson.loads(mapping["pause_options"]) if mapping["pause_options"] else None,
+        mid=row[at["mid"]],
+        id=row[at["journey_id"]],
+        key=key,
+        version=row[at["version"]],
+        definition_id=row[at["definition_id"]],
+        status=Status(row[at["status"]]),
+        created_ms=row[at["created_ms"]],
+        modified_ms=row[at["modified_ms"]],
+        last_published_ms=row[at["last_published_ms"]],
+        operation_id=row[at["operation_id"]],
+        paused_until_ms=row[at["paused_until_ms"]],
+        pause_options=orjson.loads(pause_options) if pause_options else None,
         definition=JourneyDefinition(
-            key=mapping["key"],
-            name=mapping["name"],
-            description=mapping["description"],
-            workflow_api_version=mapping["workflow_api_version"],
-            entry_mode=mapping["entry_mode"],
-            definition_type=mapping["definition_type"],
+            key=key,
+            name=row[at["name"]],
+            description=row[at["description"]],
+            workflow_api_version=row[at["workflow_api_version"]],
+            entry_mode=row[at["entry_mode"]],
+            definition_type=row[at["definition_type"]],
             spec=spec,
         ),
     )
@@ -76,21 +88,30 @@ def _definition_values(v: JourneyVersion) -> dict[str, Any]:
 _BY_KEY = and_(journeys.c.mid == bindparam("mid"), journeys.c.key == bindparam("key"))
 _BY_ID = and_(journeys.c.mid == bindparam("mid"), journeys.c.journey_id == bindparam("journey_id"))
 _LATEST = {
-    name: select(journeys).where(identity).order_by(journeys.c.version.desc()).limit(1)
+    name: Prepared(select(journeys).where(identity).order_by(journeys.c.version.desc()).limit(1))
     for name, identity in (("key", _BY_KEY), ("journey_id", _BY_ID))
 }
 _GET = {
-    name: select(journeys).where(identity, journeys.c.version == bindparam("version"))
+    name: Prepared(select(journeys).where(identity, journeys.c.version == bindparam("version")))
     for name, identity in (("key", _BY_KEY), ("journey_id", _BY_ID))
 }
 _INSERT = journeys.insert()
-_COMPARE_AND_SWAP = update(journeys).where(
-    journeys.c.mid == bindparam("w_mid"),
-    journeys.c.journey_id == bindparam("w_journey_id"),
-    journeys.c.version == bindparam("w_version"),
-    journeys.c.modified_ms == bindparam("w_seen"),
-    journeys.c.status == Status.DRAFT.value,
-    journeys.c.operation_id.is_(None),
+# The columns a PUT rewrites: _definition_values' keys.
+_REWRITTEN = [
+    "event_definition_key", "event_definition_id", "name", "description", "workflow_api_version",
+    "entry_mode", "definition_type", "spec", "modified_ms",
+]  # fmt: skip
+_COMPARE_AND_SWAP = Prepared(
+    update(journeys)
+    .where(
+        journeys.c.mid == bindparam("w_mid"),
+        journeys.c.journey_id == bindparam("w_journey_id"),
+        journeys.c.version == bindparam("w_version"),
+        journeys.c.modified_ms == bindparam("w_seen"),
+        journeys.c.status == Status.DRAFT.value,
+        journeys.c.operation_id.is_(None),
+    )
+    .values({name: bindparam(name) for name in _REWRITTEN})
 )
 
 
@@ -142,14 +163,14 @@ class SqlJourneyRepository:
         self, mid: int, *, key: str | None = None, journey_id: str | None = None
     ) -> JourneyVersion | None:
         by, params = _identity_params(mid, key, journey_id)
-        row = self._c.execute(_LATEST[by], params).first()
+        row = _LATEST[by].first(self._c, params)
         return _to_version(row) if row is not None else None
 
     def get(
         self, mid: int, version: int, *, key: str | None = None, journey_id: str | None = None
     ) -> JourneyVersion | None:
         by, params = _identity_params(mid, key, journey_id)
-        row = self._c.execute(_GET[by], {**params, "version": version}).first()
+        row = _GET[by].first(self._c, {**params, "version": version})
         return _to_version(row) if row is not None else None
 
     def versions(
@@ -187,8 +208,7 @@ class SqlJourneyRepository:
             "w_version": new.version,
             "w_seen": seen_modified_ms,
         }
-        result = self._c.execute(_COMPARE_AND_SWAP, {**_definition_values(new), **where})
-        return result.rowcount == 1
+        return _COMPARE_AND_SWAP.rowcount(self._c, {**_definition_values(new), **where}) == 1
 
     def set_status(
         self,
@@ -356,7 +376,7 @@ class SqlJourneyRepository:
         rows = self._c.execute(
             select(*columns).where(where).order_by(*ordering).limit(query.page_size).offset(query.offset)
         ).all()
-        items = [_to_version(row) if with_spec else _to_version(row, {}) for row in rows]
+        items = [_to_version(row) if with_spec else _to_version(row, {}, _LIST_AT) for row in rows]
         return Page(count=count, page=query.page, page_size=query.page_size, items=items)
 
 

@@ -90,6 +90,12 @@ class SqlStore:
         # SQLite allows one writer; queueing writers here is cheaper than SQLite's busy-wait sleeps.
         self._write_lock = threading.Lock() if is_sqlite(url) else None
 
+    @property
+    def single_writer(self) -> bool:
+        """Whether the database takes one writer at a time (SQLite): its units of work never wait
+        on the network, only on each other."""
+        return self._write_lock is not None
+
     def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, write=write, write_lock=self._write_lock)
 
