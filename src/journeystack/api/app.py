@@ -223,6 +223,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(store.upgrade)
+        store.start_checkpoints()
         worker.start()
         # Everything built so far lives as long as the process: keep it out of every GC pass.
         gc.collect()

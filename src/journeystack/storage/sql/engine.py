@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+WAL_BACKSTOP_PAGES = 10_000
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -46,6 +48,10 @@ def build_engine(url: str, *, pool_size: int = 8, max_overflow: int | None = Non
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # A commit checkpoints the WAL only once it holds this many pages (~40 MB): a backstop.
+        # A serving process checkpoints from a thread every second instead (SqlStore), so that
+        # copying pages back into the database never happens inside a request.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_BACKSTOP_PAGES}")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

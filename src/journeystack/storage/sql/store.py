@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -18,6 +19,7 @@ from .lifecycle_repositories import SqlAuditRepository, SqlEventDefinitionReposi
 from .repositories import SqlJourneyRepository, SqlTokenRepository
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+log = logging.getLogger("journeystack.storage")
 _UPGRADE_LOCK = threading.Lock()
 
 
@@ -89,6 +91,7 @@ class SqlStore:
         self.engine = build_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         # SQLite allows one writer; queueing writers here is cheaper than SQLite's busy-wait sleeps.
         self._write_lock = threading.Lock() if is_sqlite(url) else None
+        self._checkpoints: tuple[threading.Thread, threading.Event] | None = None
 
     @property
     def single_writer(self) -> bool:
@@ -118,5 +121,36 @@ class SqlStore:
             current = MigrationContext.configure(connection).get_current_heads()
         return set(current) != set(script.get_heads())
 
+    def start_checkpoints(self, every_seconds: float = 1.0) -> None:
+        """On a SQLite file, checkpoint the WAL from a thread every `every_seconds` (PASSIVE: it
+        never waits for, or blocks, readers and the writer). Without it a commit that crosses
+        SQLite's threshold copies the pages back itself, a stall in the middle of a request; and
+        a hot page written many times in a second is copied once. `dispose()` stops it."""
+        if self._write_lock is None or self._checkpoints is not None or ":memory:" in self.url:
+            return
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=_checkpoint_every, args=(self.engine, every_seconds, stop), name="journeystack-wal-checkpoint",
+            daemon=True,
+        )  # fmt: skip
+        thread.start()
+        self._checkpoints = (thread, stop)
+
     def dispose(self) -> None:
+        if self._checkpoints is not None:
+            thread, stop = self._checkpoints
+            stop.set()
+            thread.join(timeout=10)
+            self._checkpoints = None
         self.engine.dispose()
+
+
+def _checkpoint_every(engine: Engine, seconds: float, stop: threading.Event) -> None:
+    while not stop.wait(seconds):
+        try:
+            with engine.connect() as connection:
+                driver = connection.connection.driver_connection
+                assert driver is not None
+                driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except Exception:  # the next round tries again; the commit-time backstop still holds
+            log.warning("WAL checkpoint failed", exc_info=True)
