@@ -29,7 +29,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
+## The benchmarks (bench/README.md): SQLite, then PostgreSQL with 2 worker processes (installed when missing)
 bench: $(STAMP)
+	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m bench $(ARGS)
 
 clean:

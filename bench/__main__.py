@@ -15,22 +15,32 @@ from . import profile, report
 from .patched import PATCHES
 from .processes import BENCH_ROOT, exit_on_sigterm
 from .runner import SCENARIO_NAMES, Options, run
-from .stores import STORES
+from .stores import STORES, postgresql_problem
 
 FULL_SIZES = [10_000, 100_000, 1_000_000]
 QUICK_SIZES = [300]
+FULL_PG_SIZES = [10_000]
+QUICK_PG_SIZES = [300]
 QUICK_DURATION, QUICK_WARMUP = 0.5, 0.25
 
 
 def _sizes(text: str) -> list[int]:
+    sizes = _pg_sizes(text)
+    if not sizes:
+        raise argparse.ArgumentTypeError("give at least one positive size")
+    return sizes
+
+
+def _pg_sizes(text: str) -> list[int]:
+    """Like --sizes, but empty ('') means no PostgreSQL pass."""
     try:
         sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(
             "sizes are whole numbers separated by commas, e.g. 10000,100000"
         ) from None
-    if not sizes or any(size < 1 for size in sizes):
-        raise argparse.ArgumentTypeError("give at least one positive size")
+    if any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError("sizes are positive")
     return sizes
 
 
@@ -56,14 +66,33 @@ def _parser() -> argparse.ArgumentParser:
         "generator process, against a bare-ASGI floor on the same file.",
     )
     parser.add_argument(
-        "--sizes", type=_sizes, help="journeys stored, one full pass per size (default 10000,100000,1000000)"
+        "--sizes",
+        type=_sizes,
+        help="SQLite: journeys stored, one full pass per size (default 10000,100000,1000000; quick 300)",
+    )
+    parser.add_argument(
+        "--pg-sizes",
+        type=_pg_sizes,
+        help="PostgreSQL (2 worker processes), after SQLite: journeys stored, one pass per size "
+        "(default 10000; quick 300; '' for none)",
+    )
+    parser.add_argument(
+        "--no-postgresql",
+        dest="postgresql",
+        action="store_false",
+        help="skip the PostgreSQL pass (as --pg-sizes '')",
     )
     parser.add_argument("--duration", type=float, help="measured seconds per scenario (default 5)")
     parser.add_argument("--warmup", type=float, help="unmeasured seconds before each scenario (default 1)")
     parser.add_argument("--connections", type=int, default=16, help="virtual clients, one connection each")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 300 journeys, 0.5 s per scenario")
     parser.add_argument(
-        "--store", choices=sorted(STORES), default="sqlite", help="the store journeystack runs on"
+        "--quick", action="store_true", help="a smoke run: 300 journeys on each store, 0.5 s per scenario"
+    )
+    parser.add_argument(
+        "--store",
+        choices=sorted(STORES),
+        help="only this store (default: SQLite, then PostgreSQL); with --store postgresql, --sizes "
+        "may stand for --pg-sizes",
     )
     parser.add_argument("--out", type=Path, default=BENCH_ROOT / "bench" / "reports", help="where reports go")
     parser.add_argument("--seed", type=int, default=None, help="seed of the generated journeys")
@@ -90,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="sample journeystack with py-spy during each scenario (needs py-spy)",
+        help="sample journeystack with py-spy during each scenario of the one-process (SQLite) runs (needs py-spy)",
     )
     parser.add_argument(
         "--server-env",
@@ -112,9 +141,20 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, exit_on_sigterm)
     args_list = list(sys.argv[1:] if argv is None else argv)
-    args = _parser().parse_args(args_list)
+    parser = _parser()
+    args = parser.parse_args(args_list)
+    pg_sizes = args.pg_sizes
+    if args.store == "postgresql" and pg_sizes is None:
+        pg_sizes = args.sizes
+    if pg_sizes is None:
+        pg_sizes = QUICK_PG_SIZES if args.quick else FULL_PG_SIZES
+    if not args.postgresql:
+        if args.store == "postgresql":
+            parser.error("--no-postgresql and --store postgresql leave nothing to run")
+        pg_sizes = []
     options = Options(
         sizes=args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES),
+        pg_sizes=pg_sizes,
         duration=args.duration if args.duration is not None else (QUICK_DURATION if args.quick else 5.0),
         warmup=args.warmup if args.warmup is not None else (QUICK_WARMUP if args.quick else 1.0),
         connections=args.connections,
@@ -129,9 +169,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         quiet_wait=args.quiet_wait if args.quiet_wait is not None else (0.0 if args.quick else 30.0),
         **({"seed": args.seed} if args.seed is not None else {}),
     )
+    stores = [store for store, _sizes in options.passes()]
+    if not stores:
+        parser.error("--pg-sizes '' (or --no-postgresql) and --store postgresql leave nothing to run")
+    if "postgresql" in stores:
+        # Before the SQLite pass, not after it: a missing server is a setup error, not a skip.
+        problem = postgresql_problem()
+        if problem is not None:
+            print(f"python -m bench: {problem}", file=sys.stderr)
+            return 2
+        if options.server_patches:
+            parser.error(
+                "--server-patch patches one process; the PostgreSQL pass runs 2 worker processes: "
+                "add --no-postgresql (or --store sqlite)"
+            )
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
-    stem = "quick" if options.quick else f"{now:%Y%m%d-%H%M%S}-{options.store}"
+    stem = "quick" if options.quick else f"{now:%Y%m%d-%H%M%S}-{'-'.join(stores)}"
     if args.profile:
         if not profile.available():
             print("--profile needs py-spy: .venv/bin/pip install py-spy", file=sys.stderr)

@@ -20,6 +20,7 @@ from typing import cast
 
 import orjson
 
+from .balance import balance
 from .journeys import SEED, flip, journey_body, journey_key
 
 CONNECTIONS = 16
@@ -102,6 +103,12 @@ class HttpConnection(asyncio.Protocol):
         if self._transport is not None:
             self._transport.close()
 
+    @property
+    def local_port(self) -> int:
+        assert self._transport is not None
+        port: int = self._transport.get_extra_info("sockname")[1]
+        return port
+
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
@@ -116,7 +123,13 @@ class Plan:
     journeys: int
     scenarios: list[Scenario]
     host: str = "127.0.0.1"
+    # The server's first process: its CPU is that of its whole process tree (`--workers` runs a
+    # supervisor and its workers).
     server_pid: int = 0
+    # A database server's first process (PostgreSQL's postmaster), measured apart the same way; 0: none.
+    database_pid: int = 0
+    # The server's worker processes: with more than one, the connections are spread evenly over them.
+    workers: int = 1
     connections: int = CONNECTIONS
     warmup: float = 1.0
     duration: float = 5.0
@@ -152,10 +165,17 @@ class Result:
     error_sample: str = ""
     generator_cpu: float = 0.0  # share of one core the generator used in the window
     generator_us_per_request: float = 0.0
-    server_cpu: float = 0.0  # share of one core the server process used in the window
+    server_cpu: float = 0.0  # cores' worth of CPU the server's processes used in the window
     # The server's CPU time per response: unlike req/s, it does not depend on how much of its core
     # the server got, so it compares two servers on a busy machine (1e6 / it = req/s on a whole core).
     server_us_per_request: float = 0.0
+    # Each of the server's processes that used CPU, busiest first (with --workers: the workers and
+    # their supervisor), in cores' worth: how evenly the workers shared the load.
+    server_processes: list[float] = field(default_factory=list)
+    # With several workers: the generator's connections each worker held, most first.
+    server_connections: list[int] = field(default_factory=list)
+    database_cpu: float = 0.0  # cores' worth of CPU the database server's processes used (PostgreSQL)
+    database_us_per_request: float = 0.0
     other_cpu: float = 0.0  # cores' worth of CPU everything else on the machine used in the window
     page: int = 0
     response_bytes: int = 0
@@ -174,8 +194,51 @@ def server_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _server_and_helpers(plan: Plan) -> tuple[float, float]:
-    return server_cpu_seconds(plan.server_pid), sum(server_cpu_seconds(pid) for pid in plan.helper_pids)
+def tree_cpu_seconds(*roots: int) -> list[dict[int, float]]:
+    """For each root pid, the CPU seconds of it and every process below it, by pid ({} when the root
+    is unknown). Each process counts utime + stime and the cutime + cstime of the children it has
+    reaped, so a child's time still counts after it exits (a PostgreSQL backend, say)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    seconds: dict[int, float] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:  # it exited meanwhile
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        seconds[pid] = sum(int(value) for value in fields[11:15]) / tick
+    trees = []
+    for root in roots:
+        tree: dict[int, float] = {}
+        pending = [root] if root in seconds else []
+        while pending:
+            pid = pending.pop()
+            tree[pid] = seconds[pid]
+            pending += children.get(pid, [])
+        trees.append(tree)
+    return trees
+
+
+@dataclass(frozen=True, slots=True)
+class _Sample:
+    """What the CPU accounting of a window needs, at one instant."""
+
+    server: dict[int, float]
+    database: dict[int, float]
+    helpers: float
+    machine: float
+    generator: float
+
+    @classmethod
+    def take(cls, plan: Plan) -> _Sample:
+        server, database = tree_cpu_seconds(plan.server_pid, plan.database_pid)
+        helpers = sum(server_cpu_seconds(pid) for pid in plan.helper_pids)
+        return cls(server, database, helpers, machine_busy_seconds(), time.process_time())
 
 
 def machine_busy_seconds() -> float:
@@ -340,20 +403,26 @@ def _percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def _scenario(plan: Plan, clients: list[Client], scenario: Scenario) -> Result:
+async def _scenario(plan: Plan, clients: list[Client], scenario: Scenario, spread: list[int]) -> Result:
     window = Window()
     tasks = [asyncio.ensure_future(_drive(c, scenario, window)) for c in clients]
     await asyncio.sleep(plan.warmup)
-    busy0, cpu0, server0, helpers0 = machine_busy_seconds(), time.process_time(), *_server_and_helpers(plan)
+    before = _Sample.take(plan)
     window.start = time.perf_counter()
     await asyncio.sleep(plan.duration)
     window.stop = time.perf_counter()
-    busy1, cpu1, server1, helpers1 = machine_busy_seconds(), time.process_time(), *_server_and_helpers(plan)
+    after = _Sample.take(plan)
     window.finished = True
     await asyncio.gather(*tasks)
     seconds = window.stop - window.start
     ordered = sorted(window.latencies)
     count = len(ordered)
+    generator = after.generator - before.generator
+    # A process that exited in the window has its time in its parent's by the end: 0 of its own.
+    processes = {pid: used - before.server.get(pid, 0.0) for pid, used in after.server.items()}
+    server = sum(after.server.values()) - sum(before.server.values())
+    database = sum(after.database.values()) - sum(before.database.values())
+    helpers = after.helpers - before.helpers
     return Result(
         name=scenario.name,
         kind=scenario.kind,
@@ -368,11 +437,15 @@ async def _scenario(plan: Plan, clients: list[Client], scenario: Scenario) -> Re
         statuses={str(k): v for k, v in sorted(window.statuses.items())},
         errors=window.errors,
         error_sample=window.error_sample,
-        generator_cpu=(cpu1 - cpu0) / seconds,
-        generator_us_per_request=(cpu1 - cpu0) / count * 1e6 if count else 0.0,
-        server_cpu=(server1 - server0) / seconds if plan.server_pid else 0.0,
-        server_us_per_request=(server1 - server0) / count * 1e6 if count and plan.server_pid else 0.0,
-        other_cpu=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - (server1 - server0) - (helpers1 - helpers0))
+        generator_cpu=generator / seconds,
+        generator_us_per_request=generator / count * 1e6 if count else 0.0,
+        server_cpu=server / seconds,
+        server_us_per_request=server / count * 1e6 if count else 0.0,
+        server_processes=sorted((used / seconds for used in processes.values() if used > 0), reverse=True),
+        server_connections=spread,
+        database_cpu=database / seconds,
+        database_us_per_request=database / count * 1e6 if count else 0.0,
+        other_cpu=max(0.0, (after.machine - before.machine) - generator - server - database - helpers)
         / seconds,
         page=scenario.page if scenario.kind == "list" else 0,
         response_bytes=window.response_bytes // count if count else 0,
@@ -406,6 +479,17 @@ async def run(plan: Plan, emit: Callable[[Result], None]) -> None:
         raise ValueError("the load generator talks to 127.0.0.1 only")
     connections = [await _connect(plan) for _ in range(plan.connections)]
     try:
+        spread = []
+        if plan.workers > 1:
+            spread = await balance(
+                connections,
+                workers=plan.workers,
+                server_pid=plan.server_pid,
+                port=plan.port,
+                client_port=lambda c: c.local_port,
+                connect=lambda: _connect(plan),
+                close=HttpConnection.close,
+            )
         token = await _token(plan, connections[0]) if plan.auth else None
         requests = Requests(plan, token)
         owned = owned_journeys(plan) if any(s.kind.startswith("put") for s in plan.scenarios) else []
@@ -418,7 +502,7 @@ async def run(plan: Plan, emit: Callable[[Result], None]) -> None:
         for scenario in plan.scenarios:
             if scenario.kind == "list":
                 requests.use_page(scenario.page)
-            emit(await _scenario(plan, clients, scenario))
+            emit(await _scenario(plan, clients, scenario, spread))
     finally:
         for connection in connections:
             connection.close()

@@ -1,7 +1,9 @@
 """The processes of a run: the server under test (journeystack or the floor) and the load generator.
 
-On a machine with two or more cores the server is pinned to one core and the generator to another,
-so neither steals the other's CPU and the server's throughput is that of one process on one core.
+On a machine with two or more cores a one-process server is pinned to one core and the generator to
+another, so neither steals the other's CPU and the server's throughput is that of one process on one
+core. A server with several worker processes and a database server of its own is not pinned (see
+PostgresStore).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import orjson
 from .loadgen import Plan, Result, machine_busy_seconds
 
 HOST = "127.0.0.1"
+# What uvicorn logs (at level info, journeystack's default) when one process's app has started.
+STARTUP_COMPLETE = b"Application startup complete."
 BENCH_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -71,18 +75,27 @@ class Server:
     def pid(self) -> int:
         return self.process.pid
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 60.0, started: int = 0) -> None:
+        """Wait until the server listens and, with `started`, until its log says that many worker
+        processes finished their start-up: the supervisor listens before its workers accept, and a
+        worker that starts late would get none of the generator's keep-alive connections."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
                 with socket.create_connection((HOST, self.port), timeout=0.5):
-                    return
+                    pass
             except OSError:
                 time.sleep(0.05)
+                continue
+            if self.log.read_bytes().count(STARTUP_COMPLETE) >= started:
+                return
+            time.sleep(0.05)
         raise RuntimeError(
-            f"{self.name} did not listen on {HOST}:{self.port} within {timeout:.0f} s:\n{self.log_tail()}"
+            f"{self.name} did not listen on {HOST}:{self.port}"
+            + (f" with {started} workers started" if started else "")
+            + f" within {timeout:.0f} s:\n{self.log_tail()}"
         )
 
     def log_tail(self, lines: int = 30) -> str:
@@ -98,15 +111,18 @@ class Server:
                 self.process.wait()
 
 
-def journeystack_command(database_url: str, patches: Sequence[str], port: int) -> list[str]:
+def journeystack_command(
+    database_url: str, patches: Sequence[str], port: int, *, workers: int = 1
+) -> list[str]:
     """`journeystack serve`, the console script installed beside this interpreter (through
-    bench.patched when an experiment patches it)."""
+    bench.patched when an experiment patches it); `--workers` when more than one."""
     script = Path(sys.executable).with_name("journeystack")
     if patches:
         launcher = [sys.executable, "-m", "bench.patched", *(f"--patch={p}" for p in patches), "--"]
     else:
         launcher = [str(script)] if script.exists() else [sys.executable, "-m", "journeystack"]
-    return [*launcher, "serve", "--host", HOST, "--port", str(port), "--database-url", database_url]
+    command = [*launcher, "serve", "--host", HOST, "--port", str(port), "--database-url", database_url]
+    return command + (["--workers", str(workers)] if workers > 1 else [])
 
 
 def floor_command(database: Path, port: int) -> list[str]:
@@ -130,11 +146,13 @@ def serving(
     workdir: Path,
     core: int | None,
     env: Mapping[str, str] | None = None,
+    workers: int = 1,
 ) -> Iterator[Server]:
+    """Start a server on a free port and wait for it (and for all `workers` when more than one)."""
     port = free_port()
     server = Server(name, command(port), workdir / f"{name}.log", core, port, env or {})
     try:
-        server.wait_ready()
+        server.wait_ready(started=workers if workers > 1 else 0)
         yield server
     finally:
         server.stop()

@@ -47,6 +47,8 @@ LABELS = {
     CEILING: "floor: GET /ping (generator ceiling)",
 }
 GROWTH_SCENARIOS = (PUT_200, PUT_304, GET, LIST_FIRST, TOKEN)
+# How a column header names a store's database.
+DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,79 +199,79 @@ def _label(r: Result) -> str:
     return f"list, page {r.page}" if r.name == LIST_DEEP else LABELS.get(r.name, r.name)
 
 
+def _by_store(runs: list[SizeRun]) -> list[list[SizeRun]]:
+    """The runs of each store, stores in the order they ran."""
+    groups: dict[str, list[SizeRun]] = {}
+    for run in runs:
+        groups.setdefault(run.store, []).append(run)
+    return list(groups.values())
+
+
+def _title(run: SizeRun) -> str:
+    return run.label or run.store
+
+
+def _database(run: SizeRun) -> str:
+    """The database's name in a column header: "PostgreSQL"."""
+    return DATABASES.get(run.store, run.store)
+
+
+def _pinning(run: SizeRun) -> str:
+    if run.pinned:
+        return "server and generator pinned to one core each"
+    if run.workers > 1:
+        return (
+            f"nothing pinned (journeystack's {run.workers} worker processes, {_database(run)} and the "
+            "generator share every core)"
+        )
+    return "not pinned"
+
+
 def markdown(options: Options, runs: list[SizeRun], facts: dict[str, Any], when: str, command: str) -> str:
+    groups = _by_store(runs)
+    versions = sorted({f"{_database(r)} {r.database_version}" for r in runs if r.store != "sqlite"})
     lines = [
         f"# journeystack benchmark, {when}",
         "",
         f"- command: `{command}`",
         f"- machine: {facts['nproc']} CPUs, {facts['cpu_model']}; {facts['platform']}",
-        f"- Python {facts['python']}, SQLite {facts['sqlite']}; "
+        f"- Python {facts['python']}, SQLite {facts['sqlite']}"
+        + "".join(f", {v}" for v in versions)
+        + "; "
         + ", ".join(f"{k} {v}" for k, v in facts["packages"].items()),
         f"- journeystack: repository at {facts['git']}; code under test {facts['journeystack_source']['path']} "
-        f"(source fingerprint {facts['journeystack_source']['fingerprint']}); store: {options.store}; "
-        "load average at start " + " / ".join(f"{v:.2f}" for v in facts["load_average_at_start"]),
+        f"(source fingerprint {facts['journeystack_source']['fingerprint']}); load average at start "
+        + " / ".join(f"{v:.2f}" for v in facts["load_average_at_start"]),
+        "- stores: " + "; ".join(f"**{_title(group[0])}**, {_pinning(group[0])}" for group in groups),
         *(
             [f"- experiment: server environment {options.server_env}, patches {options.server_patches}"]
             if options.server_env or options.server_patches
             else []
         ),
         f"- {options.connections} connections, {options.warmup:g} s warm-up + {options.duration:g} s measured per "
-        f"scenario; server and generator {'pinned to one core each' if options.pin else 'not pinned'}",
-        "",
-        "## Throughput and latency",
-        "",
-        "| scenario | " + " | ".join(f"{_size(r.journeys)} journeys" for r in runs) + " |",
-        "| --- | " + " | ".join("---:" for _ in runs) + " |",
+        "scenario",
     ]
-    names = [r.name for r in runs[0].results] if runs else []
-    for name in names:
-        cells = []
-        for run in runs:
-            x = run.result(name)
-            cells.append(f"{x.rps:,.0f} req/s, p50 {_ms(x.p50_ms)} / p99 {_ms(x.p99_ms)} ms" if x else "-")
-        first = runs[0].result(name)
-        label = LABELS[name] if name != LIST_DEEP else "list, page 1000 (or last)"
-        if name == LIST_DEEP and first is not None:
-            label += " (pages " + ", ".join(str(x.page) for r in runs if (x := r.result(name))) + ")"
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines += ["", "## Ratios", "", "| ratio | " + " | ".join(_size(r.journeys) for r in runs) + " |"]
-    lines.append("| --- | " + " | ".join("---:" for _ in runs) + " |")
-    for text, a, b in (
-        ("journeystack PUT (200) / floor PUT (200)", PUT_200, FLOOR_PUT),
-        ("journeystack GET by key / floor GET by key", GET, FLOOR_GET),
-        ("list deep page / list page 1", LIST_DEEP, LIST_FIRST),
-    ):
-        values = [_ratio(r.result(a), r.result(b)) for r in runs]
-        lines.append(f"| {text} | " + " | ".join(f"{v:.2f}" if v is not None else "-" for v in values) + " |")
-    if len(runs) >= 2:
-        lines.append("")
-        lines.append(f"Growth, req/s with {runs[-1].journeys:,} journeys / with {runs[0].journeys:,}: " + ", ".join(
-            f"{LABELS[n]} {v:.0%}" for n in GROWTH_SCENARIOS if (v := _ratio(runs[-1].result(n), runs[0].result(n)))
-        ) + ".")  # fmt: skip
-    lines += ["", "## Targets (issue 6)", "", "| target | measured | holds |", "| --- | --- | --- |"]
-    for t in targets(runs):
-        verdict = {True: "yes", False: "**no**", None: "not measured"}[t.holds]
-        lines.append(f"| {t.name} | {t.measured} | {verdict} |")
-    lines += _health(runs)
-    for run in runs:
+    for group in groups:
+        lines += ["", f"## Throughput and latency: {_title(group[0])}", ""]
+        if group[0].workers > 1:
+            lines += [_processes_note(group[0]), ""]
+        lines += _throughput(group)
+        lines += _ratios(group, runs)
+    sqlite = [run for run in runs if run.store == "sqlite"]
+    if sqlite:
         lines += [
             "",
-            f"## {run.journeys:,} journeys ({run.store}, seeded in {run.seed_seconds:.1f} s, "
-            f"{run.database_bytes / 1e6:,.0f} MB)",
+            f"## Targets (issue 6; {_title(sqlite[0])})",
             "",
-            "| scenario | req/s | p50 ms | p90 ms | p99 ms | max ms | server CPU | server µs/req | generator CPU | "
-            "other CPU | generator µs/req | bytes/resp | statuses |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+            "| target | measured | holds |",
+            "| --- | --- | --- |",
         ]
-        for x in run.results:
-            statuses = ", ".join(f"{k}: {v:,}" for k, v in x.statuses.items())
-            retried = f" (attempt {x.attempts})" if x.attempts > 1 else ""
-            lines.append(
-                f"| {_label(x)} | {x.rps:,.0f} | {_ms(x.p50_ms)} | {_ms(x.p90_ms)} | {_ms(x.p99_ms)} | "
-                f"{_ms(x.max_ms)} | {x.server_cpu:.0%} | {x.server_us_per_request:,.0f} | {x.generator_cpu:.0%} | "
-                f"{x.other_cpu:.0%} | "
-                f"{x.generator_us_per_request:.0f} | {x.response_bytes:,} | {statuses}{retried} |"
-            )
+        for t in targets(sqlite):
+            verdict = {True: "yes", False: "**no**", None: "not measured"}[t.holds]
+            lines.append(f"| {t.name} | {t.measured} | {verdict} |")
+    lines += _health(runs)
+    for run in runs:
+        lines += _details(run)
     if any(run.profiles for run in runs):
         lines += ["", "## Where journeystack's time goes (py-spy, --gil)", ""]
         if options.profile_dir is not None:
@@ -278,6 +280,113 @@ def markdown(options: Options, runs: list[SizeRun], facts: dict[str, Any], when:
             for name, summary in run.profiles.items():
                 lines += profile.markdown(f"{LABELS.get(name, name)}, {run.journeys:,} journeys", summary)
     return "\n".join(lines) + "\n"
+
+
+def _processes_note(run: SizeRun) -> str:
+    measured = any(x.database_cpu for x in run.results)
+    database = _database(run)
+    return (
+        f"`journeystack serve --workers {run.workers}`, default settings, on a scratch {database} database; "
+        f"{_pinning(run)}. Server CPU is journeystack's whole process tree (the supervisor and its "
+        f"{run.workers} workers), in cores' worth, so it can pass 100%; "
+        + (
+            f"{database} CPU is the database server's processes (postmaster, backends, background "
+            "writers), measured apart; other CPU is everything else."
+            if measured
+            else f"{database}'s own CPU could not be measured apart (its server is not visible in this "
+            "machine's /proc): it counts as other CPU."
+        )
+    )
+
+
+def _throughput(group: list[SizeRun]) -> list[str]:
+    lines = [
+        "| scenario | " + " | ".join(f"{_size(r.journeys)} journeys" for r in group) + " |",
+        "| --- | " + " | ".join("---:" for _ in group) + " |",
+    ]
+    for name in [r.name for r in group[0].results]:
+        cells = []
+        for run in group:
+            x = run.result(name)
+            cells.append(f"{x.rps:,.0f} req/s, p50 {_ms(x.p50_ms)} / p99 {_ms(x.p99_ms)} ms" if x else "-")
+        first = group[0].result(name)
+        label = LABELS[name] if name != LIST_DEEP else "list, page 1000 (or last)"
+        if name == LIST_DEEP and first is not None:
+            label += " (pages " + ", ".join(str(x.page) for r in group if (x := r.result(name))) + ")"
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _ratios(group: list[SizeRun], runs: list[SizeRun]) -> list[str]:
+    """Floor and deep-page ratios, req/s against SQLite's at the same size (other stores), and
+    growth with the store's size."""
+    rows: list[tuple[str, list[float | None]]] = [
+        (text, [_ratio(r.result(a), r.result(b)) for r in group])
+        for text, a, b in (
+            ("journeystack PUT (200) / floor PUT (200)", PUT_200, FLOOR_PUT),
+            ("journeystack GET by key / floor GET by key", GET, FLOOR_GET),
+            ("list deep page / list page 1", LIST_DEEP, LIST_FIRST),
+        )
+    ]
+    if group[0].store != "sqlite":
+        sqlite = {r.journeys: r for r in runs if r.store == "sqlite"}
+        for name in GROWTH_SCENARIOS:
+            values = [
+                _ratio(r.result(name), base.result(name)) if (base := sqlite.get(r.journeys)) else None
+                for r in group
+            ]
+            rows.append((f"{LABELS[name]}: {_database(group[0])} / SQLite, same size", values))
+    rows = [(text, values) for text, values in rows if any(v is not None for v in values)]
+    lines = []
+    if rows:
+        lines += ["", f"## Ratios: {_title(group[0])}", ""]
+        lines.append("| ratio | " + " | ".join(_size(r.journeys) for r in group) + " |")
+        lines.append("| --- | " + " | ".join("---:" for _ in group) + " |")
+        for text, values in rows:
+            lines.append(
+                f"| {text} | " + " | ".join(f"{v:.2f}" if v is not None else "-" for v in values) + " |"
+            )
+    if len(group) >= 2:
+        lines.append("")
+        lines.append(f"Growth, req/s with {group[-1].journeys:,} journeys / with {group[0].journeys:,}: " + ", ".join(
+            f"{LABELS[n]} {v:.0%}" for n in GROWTH_SCENARIOS if (v := _ratio(group[-1].result(n), group[0].result(n)))
+        ) + ".")  # fmt: skip
+    return lines
+
+
+def _details(run: SizeRun) -> list[str]:
+    """Every measurement of one size."""
+    several = run.workers > 1
+    database = _database(run)
+    extra_head = f" server processes | {database} CPU | {database} µs/req |" if several else ""
+    lines = [
+        "",
+        f"## {run.journeys:,} journeys ({_title(run)}; seeded in {run.seed_seconds:.1f} s, "
+        f"{run.database_bytes / 1e6:,.0f} MB)",
+        "",
+        "| scenario | req/s | p50 ms | p90 ms | p99 ms | max ms | server CPU | server µs/req |"
+        + extra_head
+        + " generator CPU | other CPU | generator µs/req | bytes/resp | statuses |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        + (" --- | ---: | ---: |" if several else "")
+        + " ---: | ---: | ---: | ---: | --- |",
+    ]
+    for x in run.results:
+        statuses = ", ".join(f"{k}: {v:,}" for k, v in x.statuses.items())
+        retried = f" (attempt {x.attempts})" if x.attempts > 1 else ""
+        extra = ""
+        if several:
+            split = " + ".join(f"{share:.0%}" for share in x.server_processes if share >= 0.005) or "-"
+            if x.server_connections:
+                split += f" ({' + '.join(map(str, x.server_connections))} connections)"
+            extra = f" {split} | {x.database_cpu:.0%} | {x.database_us_per_request:,.0f} |"
+        lines.append(
+            f"| {_label(x)} | {x.rps:,.0f} | {_ms(x.p50_ms)} | {_ms(x.p90_ms)} | {_ms(x.p99_ms)} | "
+            f"{_ms(x.max_ms)} | {x.server_cpu:.0%} | {x.server_us_per_request:,.0f} |{extra} {x.generator_cpu:.0%} | "
+            f"{x.other_cpu:.0%} | "
+            f"{x.generator_us_per_request:.0f} | {x.response_bytes:,} | {statuses}{retried} |"
+        )
+    return lines
 
 
 def _health(runs: list[SizeRun]) -> list[str]:
@@ -294,8 +403,9 @@ def _health(runs: list[SizeRun]) -> list[str]:
     busiest = max(results, key=lambda x: x.generator_cpu)
     ceilings = [x for x in results if x.name == CEILING]
     contended = [
-        f"{x.name} at {run.journeys:,} (other {x.other_cpu:.0%}, server {x.server_cpu:.0%}"
-        + (", starved)" if starved(x) else ")")
+        f"{x.name} at {run.journeys:,}{'' if run.store == 'sqlite' else ' on ' + _database(run)} "
+        f"(other {x.other_cpu:.0%}, server {x.server_cpu:.0%}"
+        + (", starved)" if starved(x, run.pinned) else ")")
         for run in runs
         for x in run.results
         if x.other_cpu > CONTENDED
@@ -304,12 +414,30 @@ def _health(runs: list[SizeRun]) -> list[str]:
     lines.append(
         f"- Errors: {'; '.join(errors) if errors else 'none: every measured PUT (200) was a 200, every PUT (304) a 304.'}"
     )
+    single = [x for run in runs if run.workers == 1 for x in run.results if x.name != CEILING]
     lines.append(
         f"- Load generator: at most {busiest.generator_cpu:.0%} of its core ({busiest.name}), "
         f"{min(x.generator_us_per_request for x in results):.0f}-{max(x.generator_us_per_request for x in results):.0f} "
-        "µs of its CPU per request; the server process used "
-        f"{min(x.server_cpu for x in results if x.name != CEILING):.0%}-{max(x.server_cpu for x in results):.0%} of its core."
-    )
+        "µs of its CPU per request"
+        + (
+            f"; the server process used {min(x.server_cpu for x in single):.0%}-{max(x.server_cpu for x in single):.0%} of its core."
+            if single
+            else "."
+        )
+    )  # fmt: skip
+    for group in _by_store(runs):
+        if group[0].workers == 1:
+            continue
+        several = [x for run in group for x in run.results]
+        busiest_worker = [x.server_processes[0] for x in several if x.server_processes]
+        database = [x.database_cpu for x in several]
+        lines.append(
+            f"- {_title(group[0])}: journeystack's processes used {min(x.server_cpu for x in several):.0%}-"
+            f"{max(x.server_cpu for x in several):.0%} of a core in all (its busiest process "
+            f"{min(busiest_worker, default=0):.0%}-{max(busiest_worker, default=0):.0%}), "
+            f"{_database(group[0])}'s {min(database):.0%}-{max(database):.0%}, of the machine's "
+            f"{os.cpu_count()} cores."
+        )
     if ceilings:
         best = max(ceilings, key=lambda x: x.rps)
         lines.append(
@@ -320,9 +448,9 @@ def _health(runs: list[SizeRun]) -> list[str]:
         "- Other load on the machine: "
         + (
             f"windows where other processes used more than {CONTENDED:.0%} of a core: {', '.join(contended)}. "
-            f"Where the server still had at least {SATURATED:.0%} of its core its throughput stands; a "
-            "starved window's numbers are low, and other load on the generator's core can stretch the "
-            "latency tail of any window."
+            f"Where a pinned server still had at least {SATURATED:.0%} of its core its throughput stands; a "
+            "starved window's numbers are low (unpinned, any such window is starved: every core is "
+            "shared), and other load on the generator's core can stretch the latency tail of any window."
             if contended
             else f"below {CONTENDED:.0%} of a core in every window."
         )
@@ -338,7 +466,8 @@ def to_json(options: Options, runs: list[SizeRun], facts: dict[str, Any], when: 
         "options": asdict(options)
         | {"profile_dir": str(options.profile_dir) if options.profile_dir else None},
         "runs": [run.to_json() for run in runs],
-        "targets": [asdict(t) for t in targets(runs)],
+        # The issue's targets are those of one server process on SQLite.
+        "targets": [asdict(t) for t in targets([run for run in runs if run.store == "sqlite"])],
     }
     return orjson.dumps(document, option=orjson.OPT_INDENT_2)
 

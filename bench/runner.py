@@ -1,7 +1,9 @@
-"""A benchmark run: for each store size, seed, serve, load every scenario, then the floor on the same file."""
+"""A benchmark run: for each store and size, seed, serve, load every scenario, then (SQLite) the floor
+on the same file."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import tempfile
 from collections.abc import Callable
@@ -14,7 +16,7 @@ from .journeys import SEED
 from .loadgen import CONNECTIONS, JOURNEYS_PER_CLIENT, Plan, Result, Scenario
 from .processes import Server, cores, floor_command, generate, journeystack_command, serving, wait_for_quiet
 from .profile import Summary, recording, summarize
-from .stores import STORES, SqliteStore
+from .stores import STORES, SqliteStore, Store
 
 PAGE_SIZE = 50
 DEEP_PAGE = 1000
@@ -29,17 +31,22 @@ CONTENDED = 0.15
 SATURATED = 0.9
 
 
-def starved(result: Result) -> bool:
-    return result.other_cpu > CONTENDED and result.server_cpu < SATURATED
+def starved(result: Result, pinned: bool = True) -> bool:
+    """Whether other processes took CPU the server needed. A pinned server is starved only when it
+    did not get nearly all of its core; unpinned processes share every core, so any other load counts."""
+    return result.other_cpu > CONTENDED and (not pinned or result.server_cpu < SATURATED)
 
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    sizes: list[int]
+    sizes: list[int]  # SQLite's
     duration: float = 5.0
     warmup: float = 1.0
     connections: int = CONNECTIONS
-    store: str = "sqlite"
+    # PostgreSQL's sizes, run after SQLite's.
+    pg_sizes: list[int] = field(default_factory=list)
+    # Only this store, when given.
+    store: str | None = None
     seed: int = SEED
     pin: bool = True
     floor: bool = True
@@ -58,6 +65,14 @@ class Options:
     def wants(self, scenario: Scenario) -> bool:
         return not self.scenarios or scenario.name in self.scenarios
 
+    def passes(self) -> list[tuple[str, list[int]]]:
+        """(store, sizes) in the order they run."""
+        return [
+            (store, sizes)
+            for store, sizes in (("sqlite", self.sizes), ("postgresql", self.pg_sizes))
+            if sizes and self.store in (None, store)
+        ]
+
 
 @dataclass(slots=True)
 class SizeRun:
@@ -65,6 +80,12 @@ class SizeRun:
 
     journeys: int
     store: str
+    # How the report names store and server, the database's version, journeystack's processes, and
+    # whether server and generator were pinned to a core each.
+    label: str = ""
+    database_version: str = ""
+    workers: int = 1
+    pinned: bool = False
     seed_seconds: float = 0.0
     database_bytes: int = 0
     results: list[Result] = field(default_factory=list)
@@ -98,30 +119,56 @@ FLOOR_SCENARIOS = [Scenario(FLOOR_PUT, "put200"), Scenario(FLOOR_GET, "get"), Sc
 
 
 def run(options: Options, say: Callable[[str], None]) -> list[SizeRun]:
-    """Run every size in turn; `say` hears about progress."""
+    """Run every store and size in turn; `say` hears about progress."""
     smallest = options.connections * JOURNEYS_PER_CLIENT
-    if min(options.sizes) < smallest:
+    passes = options.passes()
+    if not passes:
+        raise ValueError("nothing to run: no sizes for the chosen store")
+    if min(size for _store, sizes in passes for size in sizes) < smallest:
         raise ValueError(f"each size must hold at least {smallest} journeys (the clients' own ones)")
     runs = []
-    for size in options.sizes:
-        with tempfile.TemporaryDirectory(prefix="journeystack-bench-") as scratch:
-            runs.append(_size_run(options, size, Path(scratch), say))
+    for name, sizes in passes:
+        for size in sizes:
+            with tempfile.TemporaryDirectory(prefix="journeystack-bench-") as scratch:
+                store = STORES[name](Path(scratch))
+                # closing: a store's database server stops also on errors and Ctrl-C (SIGTERM too:
+                # it raises SystemExit, see __main__).
+                with contextlib.closing(store):
+                    runs.append(_size_run(options, store, size, Path(scratch), say))
     return runs
 
 
-def _size_run(options: Options, size: int, workdir: Path, say: Callable[[str], None]) -> SizeRun:
-    server_core, generator_core = cores() if options.pin else (None, None)
-    store = STORES[options.store](workdir)
-    say(f"[{size:,} journeys] seeding a fresh {store.name} store ...")
+def _startup_logged(options: Options) -> bool:
+    """Whether journeystack logs its workers' start-up (uvicorn logs it at level info)."""
+    level = options.server_env.get("JOURNEYSTACK_LOG_LEVEL", "info").lower()
+    return level in ("trace", "debug", "info")
+
+
+def _size_run(
+    options: Options, store: Store, size: int, workdir: Path, say: Callable[[str], None]
+) -> SizeRun:
+    pinned = options.pin and store.pinnable and cores() != (None, None)
+    server_core, generator_core = cores() if pinned else (None, None)
+    tag = f"[{size:,} journeys{'' if isinstance(store, SqliteStore) else ', ' + store.name}]"
+    say(f"{tag} seeding a fresh {store.name} store ...")
     seeded = store.seed(size, seed=options.seed)
-    say(f"[{size:,} journeys] seeded in {seeded.seconds:.1f} s ({seeded.database_bytes / 1e6:,.0f} MB)")
-    current = SizeRun(size, store.name, round(seeded.seconds, 2), seeded.database_bytes)
+    say(f"{tag} seeded in {seeded.seconds:.1f} s ({seeded.database_bytes / 1e6:,.0f} MB)")
+    current = SizeRun(
+        size,
+        store.name,
+        label=store.label,
+        database_version=store.version,
+        workers=store.workers,
+        pinned=pinned,
+        seed_seconds=round(seeded.seconds, 2),
+        database_bytes=seeded.database_bytes,
+    )
 
     def settle() -> None:
         if options.quiet_wait > 0:
             waited = wait_for_quiet(options.quiet_wait, CONTENDED)
             if waited >= 2:
-                say(f"[{size:,} journeys] waited {waited:.0f} s for other processes' load to settle")
+                say(f"{tag} waited {waited:.0f} s for other processes' load to settle")
 
     def measure(server: Server, scenario: Scenario, auth: bool) -> None:
         plan = Plan(
@@ -129,6 +176,8 @@ def _size_run(options: Options, size: int, workdir: Path, say: Callable[[str], N
             journeys=size,
             scenarios=[scenario],
             server_pid=server.pid,
+            database_pid=store.database_pid if server.name == "journeystack" else 0,
+            workers=store.workers if server.name == "journeystack" else 1,
             connections=options.connections,
             warmup=options.warmup,
             duration=options.duration,
@@ -139,7 +188,7 @@ def _size_run(options: Options, size: int, workdir: Path, say: Callable[[str], N
         for attempt in range(1, options.retries + 2):
             if attempt > 1:
                 settle()
-            if options.profile_dir is not None and server.name == "journeystack":
+            if options.profile_dir is not None and server.name == "journeystack" and store.workers == 1:
                 folded = options.profile_dir / f"{size}-{scenario.name}.folded"
                 with recording(server.pid, folded) as profiler:
                     (result,) = generate(replace(plan, helper_pids=[profiler]), generator_core)
@@ -147,18 +196,19 @@ def _size_run(options: Options, size: int, workdir: Path, say: Callable[[str], N
             else:
                 (result,) = generate(plan, generator_core)
             result.attempts = attempt
-            say(f"[{size:,} journeys] {_line(result)}")
+            say(f"{tag} {_line(result)}")
             # Interference only ever slows a run down: of equally clean attempts, keep the fastest.
-            if best is None or (starved(result), -result.rps) < (starved(best), -best.rps):
+            if best is None or (starved(result, pinned), -result.rps) < (starved(best, pinned), -best.rps):
                 best = result
-            if not starved(result) or result.errors:
+            if not starved(result, pinned) or result.errors:
                 break
         assert best is not None
         current.results.append(best)
 
     settle()
-    command = partial(journeystack_command, store.url, options.server_patches)
-    with serving("journeystack", command, workdir, server_core, options.server_env) as server:
+    command = partial(journeystack_command, store.url, options.server_patches, workers=store.workers)
+    workers = store.workers if _startup_logged(options) else 1
+    with serving("journeystack", command, workdir, server_core, options.server_env, workers) as server:
         for scenario in filter(options.wants, journeystack_scenarios(size)):
             measure(server, scenario, True)
     if options.floor and isinstance(store, SqliteStore) and any(map(options.wants, FLOOR_SCENARIOS)):
@@ -171,7 +221,8 @@ def _size_run(options: Options, size: int, workdir: Path, say: Callable[[str], N
 
 def _line(r: Result) -> str:
     flags = f"  ERRORS {r.errors}: {r.error_sample}" if r.errors else ""
+    database = f"  database {r.database_cpu:4.0%}" if r.database_cpu else ""
     return (
         f"{r.name:<18} {r.rps:>9,.0f} req/s  p50 {r.p50_ms:6.2f} ms  p99 {r.p99_ms:6.2f} ms  "
-        f"server {r.server_cpu:4.0%}  generator {r.generator_cpu:4.0%}  other {r.other_cpu:4.0%}{flags}"
+        f"server {r.server_cpu:4.0%}{database}  generator {r.generator_cpu:4.0%}  other {r.other_cpu:4.0%}{flags}"
     )

@@ -4,7 +4,8 @@ directory, or the server JOURNEYSTACK_TEST_DATABASE_URL names. Tests get databas
 The cluster listens on a free loopback port with its unix socket inside its own directory, and
 trades durability for speed (fsync, synchronous_commit and full_page_writes off): it lives as long
 as one test session (a watchdog removes it if the session is killed before its teardown). initdb
-and postgres refuse to run as root, so as root they run as `nobody`.
+and postgres refuse to run as root, so as root they run as `nobody`. The benchmarks (bench/stores.py)
+start their clusters with `temporary_cluster` too, with settings of their own.
 Missing binaries are an error, not a skip: `scripts/ensure-postgres.sh` (run by `make test`)
 installs them.
 """
@@ -21,7 +22,7 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
@@ -117,10 +118,15 @@ class PostgresServer:
 class _Cluster:
     """initdb + pg_ctl in a temporary directory owned by whoever the server runs as."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(
+        self, bindir: Path, parent: Path | None = None, options: Mapping[str, str] | None = None
+    ) -> None:
         self.bindir = bindir
         self.as_root = os.geteuid() == 0
-        self.directory = Path(tempfile.mkdtemp(prefix="journeystack-pg-", dir=_shared_tmp()))
+        self.options = dict(SERVER_OPTIONS if options is None else options)
+        if parent is not None and self.as_root and not _reachable(parent):
+            raise PostgresUnavailable(f"{UNPRIVILEGED_USER} cannot reach {parent}: make it searchable by all")
+        self.directory = Path(tempfile.mkdtemp(prefix="journeystack-pg-", dir=parent or _shared_tmp()))
         self.data = self.directory / "data"
         self.sockets = self.directory / "sockets"
         self.log = self.directory / "server.log"
@@ -155,7 +161,7 @@ class _Cluster:
         failure = PostgresUnavailable("pg_ctl start was not tried")
         for _ in range(3):
             port = free_port()
-            options = {**SERVER_OPTIONS, "port": str(port), "unix_socket_directories": str(self.sockets)}
+            options = {**self.options, "port": str(port), "unix_socket_directories": str(self.sockets)}
             flags = " ".join(f"-c {name}={shlex.quote(value)}" for name, value in options.items())
             try:
                 self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
@@ -196,17 +202,25 @@ class _Cluster:
                 self._watchdog.wait()
 
 
+def _reachable(path: Path) -> bool:
+    """Whether every user may search `path` and each directory above it."""
+    return all(os.stat(p).st_mode & 0o001 for p in [path, *path.parents])
+
+
 def _shared_tmp() -> str:
     """A temporary directory the unprivileged server user can reach (pytest's own is root-only)."""
     base = tempfile.gettempdir()
-    path = Path(base)
-    reachable = all(os.stat(p).st_mode & 0o001 for p in [path, *path.parents])
-    return base if reachable else "/tmp"
+    return base if _reachable(Path(base)) else "/tmp"
 
 
 @contextlib.contextmanager
-def temporary_cluster() -> Iterator[PostgresServer]:
-    """Start a throwaway cluster; stop it and remove its files afterwards."""
+def temporary_cluster(
+    *, parent: Path | None = None, options: Mapping[str, str] | None = None
+) -> Iterator[PostgresServer]:
+    """Start a throwaway cluster; stop it and remove its files afterwards.
+
+    Its directory is made in `parent` (default: a temporary directory every user can reach), and
+    the server runs with `options` (default SERVER_OPTIONS; listen_addresses belongs in them)."""
     bindir = find_bindir()
     if bindir is None:
         raise PostgresUnavailable(
@@ -215,7 +229,7 @@ def temporary_cluster() -> Iterator[PostgresServer]:
             "Install them with scripts/ensure-postgres.sh (make test does), or point "
             f"${URL_VARIABLE} at a server where the tests may create databases."
         )
-    cluster = _Cluster(bindir)
+    cluster = _Cluster(bindir, parent, options)
     server: PostgresServer | None = None
     try:
         cluster.init()
