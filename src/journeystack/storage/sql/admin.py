@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import secrets
 from collections.abc import Iterator
 from datetime import date, datetime
 from itertools import groupby
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Table,
     select,
     text,
+    update,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -37,7 +39,7 @@ from journeystack.storage.ports import WriteConflict
 from journeystack.storage.state import Cleared
 
 from .store import SqlStore
-from .tables import metadata, tokens
+from .tables import journey_counts, metadata, tokens
 
 BUSINESS_UNIT_COLUMN = "mid"
 
@@ -90,7 +92,9 @@ def table_info(table: Table) -> TableInfo:
     surrogate = surrogate_key(table)
     return TableInfo(
         name=str(table.name),
-        columns=tuple(column_info(c) for c in table.columns if c is not surrogate),
+        columns=tuple(
+            column_info(c) for c in table.columns if c is not surrogate and c.info.get("snapshot", True)
+        ),
         per_business_unit=BUSINESS_UNIT_COLUMN in table.c,
     )
 
@@ -180,6 +184,8 @@ class SqlStateStore:
                     self._insert(connection, table, rows)
                     inserted[self._names[table]] = len(rows)
                 self._advance_sequences(connection)
+                # Positions other processes remember for the old rows must not match the new ones.
+                connection.execute(update(journey_counts).values(generation=secrets.randbits(62)))
                 uow.commit()
         except IntegrityError as error:
             raise WriteConflict(str(error.orig).strip().splitlines()[0]) from error

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import replace
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +17,7 @@ from journeystack.domain.journey import JourneyDefinition, JourneyVersion, Statu
 from journeystack.domain.queries import JourneyQuery, OrderColumn, Page
 from journeystack.storage.ports import WriteConflict
 
+from .anchors import ListAnchors
 from .prepared import Prepared
 from .tables import journey_counts, journeys, tokens
 
@@ -121,6 +124,12 @@ _HEADS_OF = select(func.count()).where(
     journeys.c.is_head.is_(True),
 )
 _COUNT_HEADS = select(journey_counts.c.heads).where(journey_counts.c.mid == bindparam("mid"))
+_GENERATION = Prepared(select(journey_counts.c.generation).where(journey_counts.c.mid == bindparam("mid")))
+_NEW_GENERATION = Prepared(
+    update(journey_counts)
+    .where(journey_counts.c.mid == bindparam("mid"))
+    .values(generation=bindparam("generation"))
+)
 
 
 def _upsert(dialect: str) -> Any:
@@ -149,8 +158,19 @@ def _identity_params(mid: int, key: str | None, journey_id: str | None) -> tuple
 
 
 class SqlJourneyRepository:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, anchors: ListAnchors | None = None) -> None:
         self._c = connection
+        self._anchors = anchors
+
+    def _generation(self, mid: int) -> int | None:
+        """The business unit's list generation (storage/sql/anchors.py); None before its first journey."""
+        row = _GENERATION.first(self._c, {"mid": mid})
+        return None if row is None else int(row[0])
+
+    def _changed(self, mid: int) -> None:
+        """Give the business unit a new list generation, in this transaction: what any process
+        remembers about its list positions no longer holds."""
+        _NEW_GENERATION.execute(self._c, {"mid": mid, "generation": secrets.randbits(62)})
 
     def _identity(self, mid: int, key: str | None, journey_id: str | None) -> Any:
         if key is not None:
@@ -200,6 +220,7 @@ class SqlJourneyRepository:
         except IntegrityError as exc:
             raise WriteConflict(str(exc.orig)) from exc
         self._refresh_head(version.mid, version.id)
+        self._changed(version.mid)
 
     def replace_if_unmodified(self, new: JourneyVersion, seen_modified_ms: int) -> bool:
         where = {
@@ -208,7 +229,10 @@ class SqlJourneyRepository:
             "w_version": new.version,
             "w_seen": seen_modified_ms,
         }
-        return _COMPARE_AND_SWAP.rowcount(self._c, {**_definition_values(new), **where}) == 1
+        if _COMPARE_AND_SWAP.rowcount(self._c, {**_definition_values(new), **where}) != 1:
+            return False
+        self._changed(new.mid)
+        return True
 
     def set_status(
         self,
@@ -244,6 +268,7 @@ class SqlJourneyRepository:
             return False
         if Status.DELETED in (status, current.status):
             self._refresh_head(current.mid, current.id)
+        self._changed(current.mid)
         return True
 
     def _version_row(self, version: JourneyVersion) -> Any:
@@ -373,9 +398,42 @@ class SqlJourneyRepository:
             [column.desc(), journeys.c.pk.desc()] if query.descending else [column.asc(), journeys.c.pk.asc()]
         )
         columns = list(journeys.c) if with_spec else _LIST_COLUMNS
+        at = _ALL_AT if with_spec else _LIST_AT
+        listing = (mid, replace(query, page=1, page_size=1))
+        generation = self._generation(mid) if self._anchors is not None else None
+        start, size = query.offset, query.page_size
+        seek = None
+        if generation is not None and self._anchors is not None and start > 0:
+            seek = self._anchors.nearest(listing, generation, start)
+        skip, matching = start, where
+        if seek is not None:
+            anchored_at, (value, pk) = seek
+            boundary = tuple_(column, journeys.c.pk)
+            after = boundary < tuple_(value, pk) if query.descending else boundary > tuple_(value, pk)
+            skip, matching = start - anchored_at, and_(where, after)
+        # Also the row just before the page, when there is one: where this page starts, for next time.
+        before = 1 if skip > 0 and generation is not None else 0
+        # The page's rows are found by primary key first: skipping rows then walks only the listing
+        # index (covering for the default listing) instead of fetching every skipped row.
+        page_keys = (
+            select(journeys.c.pk)
+            .where(matching)
+            .order_by(*ordering)
+            .limit(size + before)
+            .offset(skip - before)
+        )
         rows = self._c.execute(
-            select(*columns).where(where).order_by(*ordering).limit(query.page_size).offset(query.offset)
+            select(*columns).where(journeys.c.pk.in_(page_keys.scalar_subquery())).order_by(*ordering)
         ).all()
+        if generation is not None and self._anchors is not None:
+            sort_at, pk_at = at[column.name], at["pk"]
+            if before and rows:
+                first, rows = rows[0], rows[1:]
+                self._anchors.remember(listing, generation, start, (first[sort_at], first[pk_at]))
+            if len(rows) == size:
+                self._anchors.remember(
+                    listing, generation, start + size, (rows[-1][sort_at], rows[-1][pk_at])
+                )
         items = [_to_version(row) if with_spec else _to_version(row, {}, _LIST_AT) for row in rows]
         return Page(count=count, page=query.page, page_size=query.page_size, items=items)
 

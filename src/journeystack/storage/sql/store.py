@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
+from .anchors import ListAnchors
 from .engine import build_engine, is_sqlite
 from .folder_repository import SqlFolderRepository
 from .lifecycle_repositories import SqlAuditRepository, SqlEventDefinitionRepository, SqlOperationRepository
@@ -33,8 +34,16 @@ class SqlUnitOfWork:
     events: SqlEventDefinitionRepository
     folders: SqlFolderRepository
 
-    def __init__(self, engine: Engine, *, write: bool, write_lock: threading.Lock | None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        write: bool,
+        write_lock: threading.Lock | None,
+        anchors: ListAnchors | None = None,
+    ) -> None:
         self._engine = engine
+        self._anchors = anchors
         self._write = write
         self._lock = write_lock if write else None
         self._connection: Connection | None = None
@@ -51,7 +60,7 @@ class SqlUnitOfWork:
                 self._lock.release()
             raise
         self._connection = connection
-        self.journeys = SqlJourneyRepository(connection)
+        self.journeys = SqlJourneyRepository(connection, self._anchors)
         self.tokens = SqlTokenRepository(connection)
         self.operations = SqlOperationRepository(connection)
         self.audit = SqlAuditRepository(connection)
@@ -92,6 +101,8 @@ class SqlStore:
         # SQLite allows one writer; queueing writers here is cheaper than SQLite's busy-wait sleeps.
         self._write_lock = threading.Lock() if is_sqlite(url) else None
         self._checkpoints: tuple[threading.Thread, threading.Event] | None = None
+        # List positions this process remembers (anchors.py): valid across processes, by generation.
+        self.anchors = ListAnchors()
 
     @property
     def single_writer(self) -> bool:
@@ -100,7 +111,7 @@ class SqlStore:
         return self._write_lock is not None
 
     def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, write=write, write_lock=self._write_lock)
+        return SqlUnitOfWork(self.engine, write=write, write_lock=self._write_lock, anchors=self.anchors)
 
     def _alembic_config(self) -> Config:
         config = Config()

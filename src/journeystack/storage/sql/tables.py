@@ -146,10 +146,14 @@ folders = Table(
 )
 
 # How many journeys a business unit lists by default (its head versions), kept in the transaction of
-# every change to a head, so the default list's `count` costs one row read however large the store.
+# every change to a head, so the default list's `count` costs one row read however large the store;
+# and its `generation`, a fresh random number written with every change to its journeys, which tells
+# a process whether the list positions it remembers still hold (storage/sql/anchors.py).
 journey_counts = Table(
     "journey_counts",
     metadata,
     Column("mid", BigInteger, primary_key=True, autoincrement=False),
     Column("heads", BigInteger, nullable=False),
+    # Not state: snapshots leave it out, and an import gives every business unit a new one.
+    Column("generation", BigInteger, nullable=False, server_default="0", info={"snapshot": False}),
 )
