@@ -224,6 +224,8 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(store.upgrade)
         store.start_checkpoints()
+        if api.inline:
+            store.keep_reader_on_this_thread()  # the event loop's thread, where handlers run
         worker.start()
         # Everything built so far lives as long as the process: keep it out of every GC pass.
         gc.collect()

@@ -186,6 +186,16 @@ class JourneyVersion:
         return self.status is Status.DRAFT and self.operation_id is None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredJourney:
+    """A version as read for answering a GET: its Journey Spec document still in the JSON text it
+    was stored as (`version.definition.spec` is left empty), so the answer can carry the text as
+    is instead of parsing and re-serializing it."""
+
+    version: JourneyVersion
+    spec_json: str
+
+
 def first_version(
     definition: JourneyDefinition, *, mid: int, ids: IdGenerator, now_ms: int
 ) -> JourneyVersion:

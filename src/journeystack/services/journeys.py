@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from journeystack.domain import journey as rules
 from journeystack.domain.audit import AuditAction, entry_for
-from journeystack.domain.journey import JourneyDefinition, JourneyVersion, Status
+from journeystack.domain.journey import JourneyDefinition, JourneyVersion, Status, StoredJourney
 from journeystack.domain.queries import JourneyQuery, Page
 from journeystack.errors import (
     CriteriaNotFound,
@@ -67,6 +67,22 @@ def get_journey(
         else:
             found = uow.journeys.get(mid, version, key=key, journey_id=journey_id)
     if found is None or found.status is Status.DELETED:
+        raise CriteriaNotFound()
+    return found
+
+
+def read_journey(
+    ctx: ServiceContext,
+    mid: int,
+    *,
+    key: str | None = None,
+    journey_id: str | None = None,
+    version: int | None = None,
+) -> StoredJourney:
+    """`get_journey`, with the Journey Spec document left as stored (for answering a GET)."""
+    with ctx.uow() as uow:
+        found = uow.journeys.stored(mid, version, key=key, journey_id=journey_id)
+    if found is None or found.version.status is Status.DELETED:
         raise CriteriaNotFound()
     return found
 

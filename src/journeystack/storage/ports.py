@@ -9,7 +9,7 @@ from journeystack.domain.audit import AuditAction, AuditEntry
 from journeystack.domain.auth import Grant
 from journeystack.domain.events import EventDefinition
 from journeystack.domain.folders import Folder
-from journeystack.domain.journey import JourneyVersion, Status
+from journeystack.domain.journey import JourneyVersion, Status, StoredJourney
 from journeystack.domain.lifecycle import Operation
 from journeystack.domain.queries import JourneyQuery, Page
 
@@ -28,6 +28,12 @@ class JourneyRepository(Protocol):
     def get(
         self, mid: int, version: int, *, key: str | None = None, journey_id: str | None = None
     ) -> JourneyVersion | None: ...
+
+    def stored(
+        self, mid: int, version: int | None, *, key: str | None = None, journey_id: str | None = None
+    ) -> StoredJourney | None:
+        """One version (the latest when `version` is None), its spec left as the stored JSON text."""
+        ...
 
     def versions(
         self, mid: int, *, key: str | None = None, journey_id: str | None = None

@@ -16,6 +16,7 @@ from ..schemas.journeys import (
     parse_update,
     render,
     render_page,
+    render_stored,
 )
 from ..state import AppState
 
@@ -90,10 +91,10 @@ def routes(state: AppState) -> list[Route]:
 
     def get_interaction(request: ApiRequest) -> ApiResponse:
         extras = parse_extras(request.query.get("extras"))
-        found = journeys.get_journey(
+        found = journeys.read_journey(
             ctx, request.mid, version=query_int(request.query, "versionNumber"), **selector(request)
         )
-        return json_response(render(found, stats=bool(extras & {"stats", "all"})))
+        return ApiResponse(200, render_stored(found, stats=bool(extras & {"stats", "all"})))
 
     def update_interaction(request: ApiRequest) -> ApiResponse:
         definition, version, seen = parse_update(parse_json_object(request.body, max_depth=depth))

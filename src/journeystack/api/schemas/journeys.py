@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
 from journeystack.domain.dates import format_ms
-from journeystack.domain.journey import WORKFLOW_API_VERSIONS, JourneyDefinition, JourneyVersion
+from journeystack.domain.journey import (
+    WORKFLOW_API_VERSIONS,
+    JourneyDefinition,
+    JourneyVersion,
+    StoredJourney,
+)
 from journeystack.domain.queries import Page
 from journeystack.errors import InvalidRequest, Problem
 
@@ -138,10 +144,10 @@ EMPTY_STATS = {
 }
 
 
-def render(version: JourneyVersion, *, activities: bool = True, stats: bool = False) -> dict[str, Any]:
-    """A journey version as SFMC writes it."""
+def _head(version: JourneyVersion) -> dict[str, Any]:
+    """The members a journey's wire form starts with, before its Journey Spec document."""
     d = version.definition
-    wire: dict[str, Any] = {
+    return {
         "id": version.id,
         "key": version.key,
         "name": d.name,
@@ -152,17 +158,42 @@ def render(version: JourneyVersion, *, activities: bool = True, stats: bool = Fa
         "createdDate": format_ms(version.created_ms),
         "modifiedDate": format_ms(version.modified_ms),
     }
-    wire.update(d.spec)
+
+
+def _tail(version: JourneyVersion, stats: bool) -> dict[str, Any]:
+    """The members after the Journey Spec document (none of them is ever inside it: SERVER_OWNED
+    and ATTRIBUTES are kept out of the document when a body is parsed)."""
+    tail: dict[str, Any] = {
+        "entryMode": version.definition.entry_mode,
+        "definitionType": version.definition.definition_type,
+        "status": version.status.value,
+        "definitionId": version.definition_id,
+    }
+    if stats:
+        tail["stats"] = dict(EMPTY_STATS)
+    return tail
+
+
+def render(version: JourneyVersion, *, activities: bool = True, stats: bool = False) -> dict[str, Any]:
+    """A journey version as SFMC writes it."""
+    wire = _head(version)
+    wire.update(version.definition.spec)
     if not activities:
         wire["activities"] = []
         wire["triggers"] = []
-    wire["entryMode"] = d.entry_mode
-    wire["definitionType"] = d.definition_type
-    wire["status"] = version.status.value
-    wire["definitionId"] = version.definition_id
-    if stats:
-        wire["stats"] = dict(EMPTY_STATS)
+    wire.update(_tail(version, stats))
     return wire
+
+
+def render_stored(stored: StoredJourney, *, stats: bool = False) -> bytes:
+    """The same bytes as `orjson.dumps(render(version))`, the stored Journey Spec text spliced
+    between the head and the tail instead of being parsed and serialized again."""
+    head = orjson.dumps(_head(stored.version))
+    tail = orjson.dumps(_tail(stored.version, stats))
+    spec = stored.spec_json.encode("utf-8")
+    if len(spec) <= 2:  # "{}"
+        return head[:-1] + b"," + tail[1:]
+    return b"".join((head[:-1], b",", spec[1:-1], b",", tail[1:]))
 
 
 def render_page(page: Page[JourneyVersion], *, activities: bool, stats: bool) -> dict[str, Any]:

@@ -13,7 +13,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from journeystack.domain.auth import Grant
-from journeystack.domain.journey import JourneyDefinition, JourneyVersion, Status, trigger_event_reference
+from journeystack.domain.journey import (
+    JourneyDefinition,
+    JourneyVersion,
+    Status,
+    StoredJourney,
+    trigger_event_reference,
+)
 from journeystack.domain.queries import JourneyQuery, OrderColumn, Page
 from journeystack.storage.ports import WriteConflict
 
@@ -185,6 +191,19 @@ class SqlJourneyRepository:
         by, params = _identity_params(mid, key, journey_id)
         row = _LATEST[by].first(self._c, params)
         return _to_version(row) if row is not None else None
+
+    def stored(
+        self, mid: int, version: int | None, *, key: str | None = None, journey_id: str | None = None
+    ) -> StoredJourney | None:
+        """One version (the latest when `version` is None) with its spec as stored, unparsed."""
+        by, params = _identity_params(mid, key, journey_id)
+        if version is None:
+            row = _LATEST[by].first(self._c, params)
+        else:
+            row = _GET[by].first(self._c, {**params, "version": version})
+        if row is None:
+            return None
+        return StoredJourney(_to_version(row, {}), row[_ALL_AT["spec"]])
 
     def get(
         self, mid: int, version: int, *, key: str | None = None, journey_id: str | None = None

@@ -41,9 +41,11 @@ class SqlUnitOfWork:
         write: bool,
         write_lock: threading.Lock | None,
         anchors: ListAnchors | None = None,
+        kept: Connection | None = None,
     ) -> None:
         self._engine = engine
         self._anchors = anchors
+        self._kept = kept
         self._write = write
         self._lock = write_lock if write else None
         self._connection: Connection | None = None
@@ -52,9 +54,14 @@ class SqlUnitOfWork:
         if self._lock is not None:
             self._lock.acquire()
         try:
-            connection = self._engine.connect()
-            connection.info["write"] = self._write
-            connection.begin()
+            if self._kept is not None:
+                # A plain SQLite read on the thread that keeps a connection: nothing to check out,
+                # and nothing to begin (a SQLite read needs no BEGIN; see engine.py).
+                connection = self._kept
+            else:
+                connection = self._engine.connect()
+                connection.info["write"] = self._write
+                connection.begin()
         except BaseException:
             if self._lock is not None:
                 self._lock.release()
@@ -82,7 +89,11 @@ class SqlUnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         try:
-            if self._connection is not None:
+            if self._connection is self._kept and self._kept is not None:
+                if self._kept.in_transaction():
+                    self._kept.rollback()
+                self._connection = None
+            elif self._connection is not None:
                 self._connection.rollback()
                 self._connection.info.pop("write", None)
                 self._connection.close()
@@ -101,6 +112,7 @@ class SqlStore:
         # SQLite allows one writer; queueing writers here is cheaper than SQLite's busy-wait sleeps.
         self._write_lock = threading.Lock() if is_sqlite(url) else None
         self._checkpoints: tuple[threading.Thread, threading.Event] | None = None
+        self._kept: tuple[int, Connection] | None = None
         # List positions this process remembers (anchors.py): valid across processes, by generation.
         self.anchors = ListAnchors()
 
@@ -111,7 +123,24 @@ class SqlStore:
         return self._write_lock is not None
 
     def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
+        kept = self._kept
+        if kept is not None and not write and kept[0] == threading.get_ident():
+            return SqlUnitOfWork(
+                self.engine, write=False, write_lock=None, anchors=self.anchors, kept=kept[1]
+            )
         return SqlUnitOfWork(self.engine, write=write, write_lock=self._write_lock, anchors=self.anchors)
+
+    def keep_reader_on_this_thread(self) -> None:
+        """On SQLite, let the calling thread's read units of work share one connection kept open
+        for it, instead of checking one out of the pool each time: for the event loop's thread,
+        where handlers run (api/app.py), that is a third of what a keyed read costs. A connection
+        outside a transaction reads the latest commit with every statement, so nothing goes stale.
+        `dispose()` closes it."""
+        if self._write_lock is None or self._kept is not None:
+            return
+        connection = self.engine.connect()
+        connection.info["write"] = False
+        self._kept = (threading.get_ident(), connection)
 
     def _alembic_config(self) -> Config:
         config = Config()
@@ -148,6 +177,9 @@ class SqlStore:
         self._checkpoints = (thread, stop)
 
     def dispose(self) -> None:
+        if self._kept is not None:
+            self._kept[1].close()
+            self._kept = None
         if self._checkpoints is not None:
             thread, stop = self._checkpoints
             stop.set()
