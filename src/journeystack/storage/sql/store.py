@@ -61,6 +61,11 @@ class SqlUnitOfWork:
             else:
                 connection = self._engine.connect()
                 connection.info["write"] = self._write
+                if not self._write and self._engine.dialect.name == "postgresql":
+                    # Each statement of a READ COMMITTED transaction reads its own snapshot anyway,
+                    # so a read needs no transaction: no BEGIN and no ROLLBACK round trip. The
+                    # pool puts the connection's isolation level back when it is returned.
+                    connection.execution_options(isolation_level="AUTOCOMMIT")
                 connection.begin()
         except BaseException:
             if self._lock is not None:
