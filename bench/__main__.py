@@ -112,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
         help="re-run a scenario measured while other processes were busy, up to this many times (default 2; quick 0)",
     )
     parser.add_argument(
+        "--rounds",
+        type=int,
+        help="measure every scenario this many times, journeystack and the floor taking turns, and report the "
+        "median (default 3; quick 1)",
+    )
+    parser.add_argument(
         "--quiet-wait",
         type=float,
         help="before each server and retry, wait up to this many seconds for other load to settle (default 30; quick 0)",
@@ -143,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
     args = parser.parse_args(args_list)
+    if args.rounds is not None and args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     pg_sizes = args.pg_sizes
     if args.store == "postgresql" and pg_sizes is None:
         pg_sizes = args.sizes
@@ -166,6 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server_patches=list(args.server_patch),
         scenarios=args.scenarios,
         retries=args.retries if args.retries is not None else (0 if args.quick else 2),
+        rounds=args.rounds if args.rounds is not None else (1 if args.quick else 3),
         quiet_wait=args.quiet_wait if args.quiet_wait is not None else (0.0 if args.quick else 30.0),
         **({"seed": args.seed} if args.seed is not None else {}),
     )

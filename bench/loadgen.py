@@ -180,6 +180,8 @@ class Result:
     page: int = 0
     response_bytes: int = 0
     attempts: int = 1
+    # With --rounds: the req/s of every round, in the order they ran (this result is their median).
+    round_rps: list[float] = field(default_factory=list)
 
 
 def server_cpu_seconds(pid: int) -> float:

@@ -249,7 +249,12 @@ def markdown(options: Options, runs: list[SizeRun], facts: dict[str, Any], when:
             else []
         ),
         f"- {options.connections} connections, {options.warmup:g} s warm-up + {options.duration:g} s measured per "
-        "scenario",
+        "scenario"
+        + (
+            f"; {options.rounds} rounds, journeystack and the floor taking turns, the median round reported"
+            if options.rounds > 1
+            else ""
+        ),
     ]
     for group in groups:
         lines += ["", f"## Throughput and latency: {_title(group[0])}", ""]
@@ -374,6 +379,8 @@ def _details(run: SizeRun) -> list[str]:
     for x in run.results:
         statuses = ", ".join(f"{k}: {v:,}" for k, v in x.statuses.items())
         retried = f" (attempt {x.attempts})" if x.attempts > 1 else ""
+        if len(x.round_rps) > 1:
+            retried += f" (median of rounds: {' / '.join(f'{r:,.0f}' for r in x.round_rps)} req/s)"
         extra = ""
         if several:
             split = " + ".join(f"{share:.0%}" for share in x.server_processes if share >= 0.005) or "-"

@@ -56,6 +56,9 @@ class Options:
     # A scenario measured while the server was starved is run again, up to `retries` more times,
     # after waiting up to `quiet_wait` seconds for the machine to calm.
     retries: int = 0
+    # Each scenario is measured this many times, journeystack and the floor taking turns (a round
+    # is every journeystack scenario, then every floor scenario); the report keeps the median.
+    rounds: int = 1
     quiet_wait: float = 0.0
     profile_dir: Path | None = None
     # Experiments: environment for `journeystack serve` (JOURNEYSTACK_*) and bench.patched patches.
@@ -178,7 +181,7 @@ def _size_run(
             if waited >= 2:
                 say(f"{tag} waited {waited:.0f} s for other processes' load to settle")
 
-    def measure(server: Server, scenario: Scenario, auth: bool) -> None:
+    def measure(server: Server, scenario: Scenario, auth: bool) -> Result:
         plan = Plan(
             port=server.port,
             journeys=size,
@@ -211,20 +214,35 @@ def _size_run(
             if not starved(result, pinned) or result.errors:
                 break
         assert best is not None
-        current.results.append(best)
+        return best
 
-    settle()
+    measured: dict[str, list[Result]] = {}
     command = partial(journeystack_command, store.url, options.server_patches, workers=store.workers)
     workers = store.workers if _startup_logged(options) else 1
-    with serving("journeystack", command, workdir, server_core, options.server_env, workers) as server:
-        for scenario in filter(options.wants, journeystack_scenarios(size)):
-            measure(server, scenario, True)
-    if options.floor and isinstance(store, SqliteStore) and any(map(options.wants, FLOOR_SCENARIOS)):
+    with_floor = options.floor and isinstance(store, SqliteStore) and any(map(options.wants, FLOOR_SCENARIOS))
+    for number in range(1, options.rounds + 1):
+        if options.rounds > 1:
+            say(f"{tag} round {number} of {options.rounds}")
         settle()
-        with serving("floor", partial(floor_command, store.path), workdir, server_core) as server:
-            for scenario in filter(options.wants, FLOOR_SCENARIOS):
-                measure(server, scenario, False)
+        with serving("journeystack", command, workdir, server_core, options.server_env, workers) as server:
+            for scenario in filter(options.wants, journeystack_scenarios(size)):
+                measured.setdefault(scenario.name, []).append(measure(server, scenario, True))
+        if with_floor:
+            settle()
+            with serving("floor", partial(floor_command, store.path), workdir, server_core) as server:
+                for scenario in filter(options.wants, FLOOR_SCENARIOS):
+                    measured.setdefault(scenario.name, []).append(measure(server, scenario, False))
+    current.results = [median(results) for results in measured.values()]
     return current
+
+
+def median(results: list[Result]) -> Result:
+    """The round with the median throughput (the lower middle one of an even number), carrying
+    every round's req/s so the report can show the spread."""
+    ordered = sorted(results, key=lambda r: r.rps)
+    chosen = replace(ordered[(len(ordered) - 1) // 2])
+    chosen.round_rps = [r.rps for r in results]
+    return chosen
 
 
 def _line(r: Result) -> str:
