@@ -20,14 +20,13 @@ from journeystack.storage.sql.store import SqlStore
 
 from .errors import render_error
 from .http import ApiRequest, ApiResponse
-from .journal import Journal
+from .journal import FAULT_HEADER, Journal
 from .routes import admin
 from .routes.admin import PREFIX, TAG
 from .routing import Route
 from .state import AppState
 
 ADMIN_HEADER = "x-journeystack-admin-token"
-FAULT_HEADER = "X-Journeystack-Fault"
 
 
 def is_control_plane_path(path: str) -> bool:

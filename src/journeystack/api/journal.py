@@ -26,6 +26,9 @@ from journeystack.domain.clock import Clock
 
 from .http import ApiRequest, ApiResponse
 
+# The header a response answered by a fault rule carries (api/control.py sets it).
+FAULT_HEADER = "X-Journeystack-Fault"
+
 MASK = "********"
 _SENSITIVE = r"secret|token|passw(?:or)?d|pwd|authori[sz]ation|cookie|api[-_]?key|oauth"
 SENSITIVE_NAME = re.compile(_SENSITIVE, re.IGNORECASE)
@@ -220,9 +223,9 @@ class Journal:
         duration_ms: float,
     ) -> None:
         body = request.body if request is not None else b""
-        response_headers = {name.lower(): value for name, value in response.headers.items()}
-        if response.body is not None:
-            response_headers.setdefault("content-type", "application/json; charset=utf-8")
+        # The response's own headers, as they were sent: lower-cased (and the JSON content type
+        # the pipeline adds filled in) only when the journal is read.
+        response_headers = response.headers
         keep = self._keep
         with self._lock:
             self._sequence += 1
@@ -237,7 +240,7 @@ class Journal:
                     status=response.status,
                     duration_ms=duration_ms,
                     mid=request.grant.mid if request is not None and request.grant is not None else None,
-                    fault=response_headers.get("x-journeystack-fault"),
+                    fault=response_headers.get(FAULT_HEADER),
                     request_headers=headers,
                     request_body=body[:keep],
                     request_bytes=len(body),
@@ -261,9 +264,10 @@ class Journal:
 
     def _entry(self, call: _Call) -> dict[str, Any]:
         request_body, request_cut = self._capture(call.request_body, call.request_bytes, call.request_headers)
-        response_body, response_cut = self._capture(
-            call.response_body, call.response_bytes, call.response_headers
-        )
+        response_headers = {name.lower(): value for name, value in call.response_headers.items()}
+        if call.response_body is not None:
+            response_headers.setdefault("content-type", "application/json; charset=utf-8")
+        response_body, response_cut = self._capture(call.response_body, call.response_bytes, response_headers)
         return {
             "sequence": call.sequence,
             "time": _iso(call.time_ms),
@@ -282,7 +286,7 @@ class Journal:
                 "bodyTruncated": request_cut,
             },
             "response": {
-                "headers": mask_headers(call.response_headers.items()),
+                "headers": mask_headers(response_headers.items()),
                 "body": response_body,
                 "bodyBytes": call.response_bytes,
                 "bodyTruncated": response_cut,

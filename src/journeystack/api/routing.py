@@ -41,19 +41,36 @@ class Route:
         return [s for s in self.template.split("/") if s]
 
 
-def _match_segment(pattern: str, actual: str, params: dict[str, str]) -> bool:
+# A route's path segment, compiled: (kind, text, parameter name). Kinds: a literal segment (text
+# lower-cased), a whole-segment parameter `{id}`, or a prefixed one `key:{key}` (text "key:").
+_LITERAL, _PARAMETER, _PREFIXED = 0, 1, 2
+_Segment = tuple[int, str, str]
+
+
+def _compile(pattern: str) -> _Segment:
     if pattern.startswith("{") and pattern.endswith("}"):
-        if actual.lower().startswith("key:"):
-            return False  # `key:` addressing has its own routes
-        params[pattern[1:-1]] = unquote(actual)
-        return True
+        return _PARAMETER, "", pattern[1:-1]
     if pattern.endswith("}") and ":{" in pattern:
         prefix, _, name = pattern.partition(":{")
-        if actual[: len(prefix) + 1].lower() != prefix.lower() + ":":
-            return False
-        params[name[:-1]] = unquote(actual[len(prefix) + 1 :])
-        return True
-    return pattern.lower() == unquote(actual).lower()
+        return _PREFIXED, prefix.lower() + ":", name[:-1]
+    return _LITERAL, pattern.lower(), ""
+
+
+def _match(pattern: list[_Segment], actual: list[str]) -> dict[str, str] | None:
+    params: dict[str, str] = {}
+    for (kind, text, name), segment in zip(pattern, actual, strict=True):
+        if kind == _LITERAL:
+            if segment != text and unquote(segment).lower() != text:
+                return None
+        elif kind == _PARAMETER:
+            if segment[:4].lower() == "key:":
+                return None  # `key:` addressing has its own routes
+            params[name] = unquote(segment)
+        else:
+            if segment[: len(text)].lower() != text:
+                return None
+            params[name] = unquote(segment[len(text) :])
+    return params
 
 
 class Router:
@@ -61,12 +78,12 @@ class Router:
         self.routes = routes
         # Candidates by (segment count, first segment): every route's first segment is literal,
         # so a request is compared only with the few routes that could match it, in table order.
-        self._candidates: dict[tuple[int, str], list[tuple[Route, list[str]]]] = {}
+        self._candidates: dict[tuple[int, str], list[tuple[Route, list[_Segment]]]] = {}
         for route in routes:
-            pattern = route.segments()
-            if not pattern or pattern[0].endswith("}"):
+            pattern = [_compile(segment) for segment in route.segments()]
+            if not pattern or pattern[0][0] != _LITERAL:
                 raise ValueError(f"a route's first segment must be literal: {route.template}")
-            self._candidates.setdefault((len(pattern), pattern[0].lower()), []).append((route, pattern))
+            self._candidates.setdefault((len(pattern), pattern[0][1]), []).append((route, pattern))
 
     def match(self, method: str, raw_path: str) -> tuple[Route, dict[str, str]]:
         """The route for a request and its path parameters. Raises RouteNotFound, MethodNotAllowed."""
@@ -74,8 +91,8 @@ class Router:
         allowed: list[str] = []
         first = unquote(actual[0]).lower() if actual else ""
         for route, pattern in self._candidates.get((len(actual), first), ()):
-            params: dict[str, str] = {}
-            if all(_match_segment(p, a, params) for p, a in zip(pattern, actual, strict=True)):
+            params = _match(pattern, actual)
+            if params is not None:
                 if route.method == method:
                     return route, params
                 allowed.append(route.method)
