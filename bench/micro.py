@@ -95,6 +95,12 @@ def measure(journeys: int, budget: float) -> list[tuple[str, float | None]]:
             "GET by key: the whole handler (route, auth, service, render)",
             lambda: api._process(request("GET", path)),
         )
+        rows.append(
+            (
+                "GET by key: the whole ASGI app, lifespan running (kept connection, journal, access line)",
+                whole_asgi_get(store.url, path, issued.access_token, budget),
+            )
+        )
         step("  route match", lambda: api.router.match("GET", path))
         step("  bearer token check (cached)", lambda: api.state.tokens.verify(issued.access_token))
         step("  service get_journey", lambda: service.get_journey(ctx, MID, key=key))
@@ -211,6 +217,50 @@ def measure(journeys: int, budget: float) -> list[tuple[str, float | None]]:
         )
         api.store.dispose()
     return rows
+
+
+def whole_asgi_get(url: str, path: str, token: str, budget: float) -> float:
+    """CPU µs per GET through the whole ASGI app of a second app on the same store, its lifespan
+    running as under a server (so reads go through the event loop's kept connection) and its log
+    lines written to /dev/null by journeystack's own writer thread; no sockets. Best of ROUNDS."""
+    import asyncio
+
+    from journeystack.api.app import create_app
+    from journeystack.config import load_settings
+    from journeystack.logs import configure_logging
+
+    configure_logging("info", open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
+    app = create_app(load_settings(database_url=url))
+    scope = {
+        "type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1"), (b"accept", b"*/*"), (b"authorization", f"Bearer {token}".encode())],
+        "scheme": "http", "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 50000), "http_version": "1.1",
+    }  # fmt: skip
+    statuses: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    async def run() -> float:
+        async with app.router.lifespan_context(app):
+            started = time.process_time()
+            await app(scope, receive, send)
+            calls = max(3, min(20_000, int(budget / max(time.process_time() - started, 1e-6))))
+            best = float("inf")
+            for _ in range(ROUNDS):
+                started = time.process_time()
+                for _ in range(calls):
+                    await app(scope, receive, send)
+                best = min(best, time.process_time() - started)
+        if set(statuses) != {200}:
+            raise AssertionError(f"GET answered {sorted(set(statuses))}")
+        return best / calls * 1e6
+
+    return asyncio.run(run())
 
 
 def markdown(rows: list[tuple[str, float | None]]) -> str:
