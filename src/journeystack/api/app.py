@@ -22,7 +22,6 @@ from typing import Any
 
 import anyio.to_thread
 from starlette.applications import Starlette
-from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
 from journeystack import errors as e
@@ -186,11 +185,11 @@ async def _send(send: Send, response: ApiResponse) -> None:
 
 
 class _App(Starlette):
-    """Starlette for the lifespan; HTTP requests go straight to the pipeline, which answers every
-    error itself, so Starlette's router and middleware would only add work."""
+    """Starlette for the lifespan only; HTTP requests go straight to the pipeline, which answers
+    every error itself, so Starlette's router and middleware would only add work."""
 
     def __init__(self, api: JourneystackApi, lifespan: Any) -> None:
-        super().__init__(routes=[Mount("", app=api)], lifespan=lifespan)
+        super().__init__(lifespan=lifespan)
         self._api = api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from journeystack.errors import (
     DraftVersionExists,
@@ -184,6 +184,11 @@ class JourneyVersion:
     @property
     def editable(self) -> bool:
         return self.status is Status.DRAFT and self.operation_id is None
+
+
+def readable(version: JourneyVersion | None) -> TypeGuard[JourneyVersion]:
+    """Whether a GET finds this version: a Deleted one answers as if it did not exist."""
+    return version is not None and version.status is not Status.DELETED
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,7 +66,7 @@ def get_journey(
             found = uow.journeys.latest(mid, key=key, journey_id=journey_id)
         else:
             found = uow.journeys.get(mid, version, key=key, journey_id=journey_id)
-    if found is None or found.status is Status.DELETED:
+    if not rules.readable(found):
         raise CriteriaNotFound()
     return found
 
@@ -82,7 +82,7 @@ def read_journey(
     """`get_journey`, with the Journey Spec document left as stored (for answering a GET)."""
     with ctx.uow() as uow:
         found = uow.journeys.stored(mid, version, key=key, journey_id=journey_id)
-    if found is None or found.version.status is Status.DELETED:
+    if found is None or not rules.readable(found.version):
         raise CriteriaNotFound()
     return found
 

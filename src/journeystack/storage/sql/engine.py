@@ -6,10 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 WAL_BACKSTOP_PAGES = 10_000
+
+
+def driver(connection: Connection) -> Any:
+    """The DBAPI connection (sqlite3 or psycopg) under a SQLAlchemy connection, for statements
+    whose SQLAlchemy execution would cost more than the database's own work."""
+    raw = connection.connection.driver_connection
+    assert raw is not None, "the connection is closed"
+    return raw
 
 
 def is_sqlite(url: str) -> bool:
@@ -64,8 +72,8 @@ def build_engine(url: str, *, pool_size: int = 8, max_overflow: int | None = Non
         # Straight to the driver: this runs for every write, and SQLAlchemy's execution path
         # costs several times what SQLite takes to begin.
         if connection.info.get("write"):
-            connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+            driver(connection).execute("BEGIN IMMEDIATE")
         elif connection.info.get("snapshot"):
-            connection.connection.driver_connection.execute("BEGIN DEFERRED")
+            driver(connection).execute("BEGIN DEFERRED")
 
     return engine

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.sql.expression import Executable
 
+from .engine import driver
+
 
 class Prepared:
     def __init__(self, statement: Executable, *, column_keys: list[str] | None = None) -> None:
@@ -39,11 +41,9 @@ class Prepared:
         entry = self._compiled.get(connection.dialect.name) or self._compile(connection)
         sql, order, literals = entry
         values = {**literals, **params} if literals else params
-        driver = connection.connection.driver_connection
-        assert driver is not None, "the unit of work's connection is closed"
         if order is None:
-            return driver.execute(sql, values)
-        return driver.execute(sql, tuple([values[name] for name in order]))
+            return driver(connection).execute(sql, values)
+        return driver(connection).execute(sql, tuple([values[name] for name in order]))
 
     def first(self, connection: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         row: tuple[Any, ...] | None = self.execute(connection, params).fetchone()

@@ -185,31 +185,30 @@ class SqlJourneyRepository:
             return and_(journeys.c.mid == mid, journeys.c.journey_id == journey_id)
         raise ValueError("a journey is named by key or by id")
 
+    def _row(self, mid: int, version: int | None, key: str | None, journey_id: str | None) -> Any:
+        """The whole row of one version (the latest when `version` is None), or None."""
+        by, params = _identity_params(mid, key, journey_id)
+        if version is None:
+            return _LATEST[by].first(self._c, params)
+        return _GET[by].first(self._c, {**params, "version": version})
+
     def latest(
         self, mid: int, *, key: str | None = None, journey_id: str | None = None
     ) -> JourneyVersion | None:
-        by, params = _identity_params(mid, key, journey_id)
-        row = _LATEST[by].first(self._c, params)
+        row = self._row(mid, None, key, journey_id)
         return _to_version(row) if row is not None else None
 
     def stored(
         self, mid: int, version: int | None, *, key: str | None = None, journey_id: str | None = None
     ) -> StoredJourney | None:
         """One version (the latest when `version` is None) with its spec as stored, unparsed."""
-        by, params = _identity_params(mid, key, journey_id)
-        if version is None:
-            row = _LATEST[by].first(self._c, params)
-        else:
-            row = _GET[by].first(self._c, {**params, "version": version})
-        if row is None:
-            return None
-        return StoredJourney(_to_version(row, {}), row[_ALL_AT["spec"]])
+        row = self._row(mid, version, key, journey_id)
+        return StoredJourney(_to_version(row, {}), row[_ALL_AT["spec"]]) if row is not None else None
 
     def get(
         self, mid: int, version: int, *, key: str | None = None, journey_id: str | None = None
     ) -> JourneyVersion | None:
-        by, params = _identity_params(mid, key, journey_id)
-        row = _GET[by].first(self._c, {**params, "version": version})
+        row = self._row(mid, version, key, journey_id)
         return _to_version(row) if row is not None else None
 
     def versions(

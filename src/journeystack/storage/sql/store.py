@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 from .anchors import ListAnchors
-from .engine import build_engine, is_sqlite
+from .engine import build_engine, driver, is_sqlite
 from .folder_repository import SqlFolderRepository
 from .lifecycle_repositories import SqlAuditRepository, SqlEventDefinitionRepository, SqlOperationRepository
 from .repositories import SqlJourneyRepository, SqlTokenRepository
@@ -201,8 +201,6 @@ def _checkpoint_every(engine: Engine, seconds: float, stop: threading.Event) -> 
     while not stop.wait(seconds):
         try:
             with engine.connect() as connection:
-                driver = connection.connection.driver_connection
-                assert driver is not None
-                driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                driver(connection).execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except Exception:  # the next round tries again; the commit-time backstop still holds
             log.warning("WAL checkpoint failed", exc_info=True)
