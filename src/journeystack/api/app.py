@@ -99,10 +99,12 @@ class JourneystackApi:
                 base_url=_base_url(scope, headers),
                 request_id=request_id,
             )
-            if self.inline and not self.control.faults:
-                response = self._process(request)
+            matched = self._match(request)
+            blocking = isinstance(matched, tuple) and matched[0].blocking
+            if self.inline and not self.control.faults and not blocking:
+                response = self._process(request, matched)
             else:
-                response = await anyio.to_thread.run_sync(self._process, request)
+                response = await anyio.to_thread.run_sync(self._process, request, matched)
         except e.JourneystackError as error:
             response = render_error(error)
         response.headers["X-Request-Id"] = request_id
@@ -132,15 +134,25 @@ class JourneystackApi:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    def _process(self, request: ApiRequest) -> ApiResponse:
+    def _match(self, request: ApiRequest) -> tuple[Route, dict[str, str]] | e.JourneystackError:
+        """The request's route and path parameters, or the routing error to answer with."""
         try:
-            try:
-                route, request.params = self.router.match(request.method, request.path.split("?", 1)[0])
-            except (e.RouteNotFound, e.MethodNotAllowed):
+            return self.router.match(request.method, request.path.split("?", 1)[0])
+        except (e.RouteNotFound, e.MethodNotAllowed) as error:
+            return error
+
+    def _process(
+        self, request: ApiRequest, matched: tuple[Route, dict[str, str]] | e.JourneystackError | None = None
+    ) -> ApiResponse:
+        if matched is None:
+            matched = self._match(request)
+        try:
+            if isinstance(matched, e.JourneystackError):
                 # Under /interaction nothing is answered, not even "no such route", without a token.
                 if request.path.lstrip("/").lower().startswith("interaction"):
                     self.state.tokens.verify(_bearer(request.headers.get("authorization")))
-                raise
+                raise matched
+            route, request.params = matched
             if route.admin:
                 self.control.authorize(request.headers)
             if route.authenticated:

@@ -36,6 +36,9 @@ class Route:
     tag: str = "journeys"
     # Control-plane route: needs the admin token (never an SFMC token); see api/control.py.
     admin: bool = False
+    # A handler whose work can take long (many rows, a long computation): the pipeline runs it in a
+    # worker thread even on SQLite, where handlers otherwise run on the event loop (api/app.py).
+    blocking: bool = False
 
     def segments(self) -> list[str]:
         return [s for s in self.template.split("/") if s]
