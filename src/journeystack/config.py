@@ -80,6 +80,15 @@ class Settings(BaseSettings):
     tls_cert: Path | None = None
     tls_key: Path | None = None
 
+    # The journey engine (docs/runtime.md): the seed of random splits (the same seed and entries give
+    # the same paths), strict data binding (an unresolved {{...}} fails the activity), how often the
+    # engine thread looks for due work, and how many rows one history download may carry.
+    random_seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    strict_binding: bool = False
+    engine_poll_seconds: float = Field(default=0.05, gt=0, le=60)
+    engine_batch_size: int = Field(default=500, ge=1, le=10_000)
+    history_download_max_rows: int = Field(default=100_000, ge=1, le=10_000_000)
+
     @field_validator("packages", mode="before")
     @classmethod
     def _packages_from_json(cls, value: Any) -> Any:

@@ -77,6 +77,15 @@ class InvalidRequest(JourneystackError):
         self.problems = problems or []
 
 
+def refused(problems: list[Problem], message: str | None = None) -> InvalidRequest:
+    """An InvalidRequest whose message and errorcode are those of its first problem (unless
+    `message` is given), so the envelope alone says which field is wrong."""
+    more = f" (and {len(problems) - 1} more in validationErrors)" if len(problems) > 1 else ""
+    error = InvalidRequest(problems, message or problems[0].message + more)
+    error.code = problems[0].code
+    return error
+
+
 class SpecValidationFailed(InvalidRequest):
     code = 10006
     default_message = "Validation Errors Occurred!"

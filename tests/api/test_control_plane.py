@@ -34,6 +34,15 @@ GUARDED = [
     ("DELETE", "/faults"),
     ("GET", "/faults/f1"),
     ("DELETE", "/faults/f1"),
+    ("GET", "/clock"),
+    ("POST", "/clock/freeze"),
+    ("POST", "/clock/advance"),
+    ("POST", "/clock/run-until-idle"),
+    ("POST", "/clock/real"),
+    ("GET", "/outbox"),
+    ("DELETE", "/outbox"),
+    ("GET", "/contacts/k1/attributes"),
+    ("PUT", "/contacts/k1/attributes"),
 ]
 ADMIN_REFUSAL = (
     "The control plane needs the admin token (JOURNEYSTACK_ADMIN_TOKEN), sent as "
@@ -255,7 +264,9 @@ def test_openapi_describes_every_control_plane_route(cp: ControlCase) -> None:
         for method, operation in methods.items()
     }
     expected = {*GUARDED, ("GET", "/health"), ("GET", "/ready")}
-    assert set(operations) == {(m, p.replace("f1", "{id}")) for m, p in expected}
+    assert set(operations) == {
+        (m, p.replace("f1", "{id}").replace("k1", "{contactKey}")) for m, p in expected
+    }
     for (_method, path), operation in operations.items():
         assert operation["tags"] == ["control-plane"]
         assert operation["summary"]

@@ -90,11 +90,11 @@ def test_a_pause_expires_after_paused_days_by_its_guardrail_action(
     options = {"PausedDays": 2, "GuardrailAction": action, "ExtendWaitEndDates": True}
     assert api.post(f"{BASE}/pause/key:p?versionNumber=1", json=options).status_code == 202
     frozen.clock.advance(2 * DAY - 1)
-    frozen.app.state.worker.run_once()
+    frozen.app.state.engine.run_until()
     api.authenticate()  # the frozen clock ages tokens too
     assert api.get(f"{BASE}/key:p").json()["status"] == "Paused"
     frozen.clock.advance(1)
-    frozen.app.state.worker.run_once()
+    frozen.app.state.engine.run_until()
     assert api.get(f"{BASE}/key:p").json()["status"] == after
     audit = api.get(f"{BASE}/key:p/audit/all").json()["items"][0]
     assert audit["action"] == action and "expired" in audit["user"]["name"]
@@ -109,7 +109,7 @@ def test_default_pause_lasts_fourteen_days_then_stops(frozen: Frozen) -> None:
     wait_for_operation(api, started["statusUrl"])
     api.post(f"{BASE}/pause/key:p14?versionNumber=1")
     frozen.clock.advance(14 * DAY)
-    frozen.app.state.worker.run_once()
+    frozen.app.state.engine.run_until()
     api.authenticate()
     assert api.get(f"{BASE}/key:p14").json()["status"] == "Stopped"
 

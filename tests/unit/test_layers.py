@@ -13,6 +13,9 @@ FORBIDDEN = {
                "journeystack.storage", "journeystack.services"),
     "services": ("sqlalchemy", "starlette", "uvicorn", "httpx", "alembic", "journeystack.api",
                  "journeystack.storage.sql"),
+    # The engine thread drives the services; it knows no HTTP and no SQL.
+    "engine": ("sqlalchemy", "starlette", "uvicorn", "httpx", "alembic", "journeystack.api",
+               "journeystack.storage"),
     # The SOAP surface parses and renders; the work is the services'.
     "soap": ("sqlalchemy", "starlette", "uvicorn", "httpx", "alembic", "journeystack.api",
              "journeystack.storage"),

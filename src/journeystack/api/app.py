@@ -29,7 +29,9 @@ from journeystack import logs
 from journeystack.config import Settings, load_settings
 from journeystack.domain.clock import Clock, SystemClock
 from journeystack.domain.ids import IdGenerator, RandomIds
+from journeystack.engine.worker import EngineWorker
 from journeystack.services.context import ServiceContext
+from journeystack.services.engine import Engine, EngineSettings
 from journeystack.services.tokens import TokenService
 from journeystack.services.worker import BackgroundWorker
 from journeystack.storage.sql.store import SqlStore
@@ -38,7 +40,7 @@ from .control import ControlPlane
 from .errors import render_error, render_internal_error
 from .http import ApiRequest, ApiResponse, json_response, normalise_query, reject_nul
 from .openapi import build_openapi
-from .routes import dependencies, discovery, events, interactions, lifecycle, soap, tokens
+from .routes import dependencies, discovery, events, interactions, lifecycle, runtime, soap, tokens
 from .routing import Route, Router
 from .state import AppState
 
@@ -64,6 +66,7 @@ class JourneystackApi:
             *lifecycle.routes(state),
             *interactions.routes(state),
             *events.routes(state),
+            *runtime.routes(state),
             *soap.routes(state),
             *dependencies.routes(state),
         ]
@@ -225,11 +228,22 @@ def create_app(
     token_service = TokenService(
         ctx, settings.installed_packages(), lifetime_seconds=settings.token_lifetime_seconds
     )
-    api = JourneystackApi(settings, store, AppState(settings=settings, ctx=ctx, tokens=token_service))
+    engine = Engine(
+        ctx,
+        EngineSettings(
+            seed=settings.random_seed,
+            strict_binding=settings.strict_binding,
+            batch_size=settings.engine_batch_size,
+        ),
+    )
+    api = JourneystackApi(
+        settings, store, AppState(settings=settings, ctx=ctx, tokens=token_service, engine=engine)
+    )
 
     worker = BackgroundWorker(
         ctx, poll_seconds=settings.worker_poll_seconds, lease_ms=int(settings.operation_lease_seconds * 1000)
     )
+    engine_worker = EngineWorker(engine, poll_seconds=settings.engine_poll_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -238,18 +252,21 @@ def create_app(
         if api.inline:
             store.keep_reader_on_this_thread()  # the event loop's thread, where handlers run
         worker.start()
+        engine_worker.start()
         # Everything built so far lives as long as the process: keep it out of every GC pass.
         gc.collect()
         gc.freeze()
         try:
             yield
         finally:
+            await anyio.to_thread.run_sync(engine_worker.stop)
             await anyio.to_thread.run_sync(worker.stop)
             store.dispose()
 
     app = _App(api, lifespan)
     app.state.api = api
     app.state.worker = worker
+    app.state.engine = engine
     return app
 
 

@@ -21,7 +21,7 @@ from journeystack.storage.sql.store import SqlStore
 from .errors import render_error
 from .http import ApiRequest, ApiResponse
 from .journal import FAULT_HEADER, Journal
-from .routes import admin
+from .routes import admin, engine_admin
 from .routes.admin import PREFIX, TAG
 from .routing import Route
 from .state import AppState
@@ -54,7 +54,7 @@ class ControlPlane:
         """The control-plane routes; none when it is disabled, so its prefix answers 404."""
         if not self.enabled:
             return []
-        return admin.routes(self)
+        return admin.routes(self) + engine_admin.routes(self.state, self.state.engine)
 
     def authorize(self, headers: dict[str, str]) -> None:
         """Raises AdminNotAuthenticated unless either admin header carries the admin token."""

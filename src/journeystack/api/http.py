@@ -86,20 +86,26 @@ def query_bool(query: dict[str, str], name: str, default: bool) -> bool:
     raise InvalidRequest([Problem(f"{name} must be true or false.", 10005, name)])
 
 
-def parse_json_object(body: bytes, *, max_depth: int) -> dict[str, Any]:
-    """The request body as a JSON object. Raises InvalidRequest for anything else."""
+def parse_json(body: bytes, *, max_depth: int) -> Any:
+    """The request body as a JSON value. Raises InvalidRequest for bad JSON, too deep a nesting or NUL."""
     try:
         value = orjson.loads(body) if body else None
     except orjson.JSONDecodeError:
         raise InvalidRequest([Problem("The request body is not valid JSON.", 10004, "")]) from None
-    if not isinstance(value, dict):
-        raise InvalidRequest([Problem("The request body must be a JSON object.", 10001, "")])
-    if _too_deep(body, value, max_depth):
+    if isinstance(value, dict | list) and _too_deep(body, value, max_depth):
         raise InvalidRequest(
             [Problem(f"The request body is nested deeper than {max_depth} levels.", 10003, "")]
         )
     if b"\\u0000" in body and _holds_nul(value):
         raise InvalidRequest([Problem(f"The request body {NUL_MESSAGE}", 10005, "")])
+    return value
+
+
+def parse_json_object(body: bytes, *, max_depth: int) -> dict[str, Any]:
+    """The request body as a JSON object. Raises InvalidRequest for anything else."""
+    value = parse_json(body, max_depth=max_depth)
+    if not isinstance(value, dict):
+        raise InvalidRequest([Problem("The request body must be a JSON object.", 10001, "")])
     return value
 
 

@@ -1,4 +1,4 @@
-"""What route handlers share: settings, the service context and the token service."""
+"""What route handlers share: settings, the service context, the token service and the engine."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from journeystack.config import Settings
 from journeystack.services.context import ServiceContext
+from journeystack.services.engine import Engine
 from journeystack.services.tokens import TokenService
 
 
@@ -14,3 +15,4 @@ class AppState:
     settings: Settings
     ctx: ServiceContext
     tokens: TokenService
+    engine: Engine

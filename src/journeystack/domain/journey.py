@@ -23,6 +23,7 @@ from journeystack.errors import (
 
 from .dates import parse_canonical
 from .ids import IdGenerator
+from .runtime.records import JourneyStats
 from .spec import check_structure
 
 
@@ -199,6 +200,7 @@ class StoredJourney:
 
     version: JourneyVersion
     spec_json: str
+    stats: JourneyStats | None = None
 
 
 def first_version(

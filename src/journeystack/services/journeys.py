@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from journeystack.domain import journey as rules
 from journeystack.domain.audit import AuditAction, entry_for
 from journeystack.domain.journey import JourneyDefinition, JourneyVersion, Status, StoredJourney
 from journeystack.domain.queries import JourneyQuery, Page
+from journeystack.domain.runtime.records import JourneyStats
 from journeystack.errors import (
     CriteriaNotFound,
     DraftVersionExists,
@@ -78,12 +81,19 @@ def read_journey(
     key: str | None = None,
     journey_id: str | None = None,
     version: int | None = None,
+    with_stats: bool = False,
 ) -> StoredJourney:
-    """`get_journey`, with the Journey Spec document left as stored (for answering a GET)."""
+    """`get_journey`, with the Journey Spec document left as stored (for answering a GET), and the
+    version's population stats when asked."""
     with ctx.uow() as uow:
         found = uow.journeys.stored(mid, version, key=key, journey_id=journey_id)
-    if found is None or not rules.readable(found.version):
-        raise CriteriaNotFound()
+        if found is None or not rules.readable(found.version):
+            raise CriteriaNotFound()
+        if with_stats:
+            definition_id = found.version.definition_id
+            found = replace(
+                found, stats=uow.runtime.stats([definition_id]).get(definition_id, JourneyStats())
+            )
     return found
 
 
@@ -93,6 +103,18 @@ def list_journeys(
     """A page of journey versions; without `with_spec` the Journey Spec documents are not loaded."""
     with ctx.uow() as uow:
         return uow.journeys.list(mid, query, with_spec=with_spec)
+
+
+def list_journeys_with_stats(
+    ctx: ServiceContext, mid: int, query: JourneyQuery, *, with_stats: bool
+) -> tuple[Page[JourneyVersion], dict[str, JourneyStats] | None]:
+    """A page of journey versions with their specs, and each version's stats when asked."""
+    with ctx.uow() as uow:
+        page = uow.journeys.list(mid, query, with_spec=True)
+        if not with_stats:
+            return page, None
+        found = uow.runtime.stats([v.definition_id for v in page.items])
+    return page, {v.definition_id: found.get(v.definition_id, JourneyStats()) for v in page.items}
 
 
 def update_journey(

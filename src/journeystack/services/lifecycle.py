@@ -32,6 +32,8 @@ from journeystack.errors import (
 )
 from journeystack.storage.ports import UnitOfWork
 
+from . import population
+from .clock import engine_now
 from .context import ServiceContext
 from .journeys import SYSTEM_USER
 
@@ -140,11 +142,12 @@ def _run(ctx: ServiceContext, op: Operation, worker: str) -> None:
                 )
 
             spec_errors, spec_warnings = check_publishable(spec_document(target.definition), exists)
+            spec_errors += population.runtime_problems(target)
             errors = tuple(_problem(p) for p in spec_errors)
             warnings = tuple(_problem(p) for p in spec_warnings)
             finished = _finish(op, errors, warnings, now)
             if op.kind is OperationKind.PUBLISH:
-                _apply_publish(uow, target, finished, now)
+                _apply_publish(ctx, uow, target, finished, now)
             uow.journeys.detach_operation(op.mid, op.journey_id, op.version, op.id)
         if not uow.operations.finish(finished, worker=worker):
             return  # another worker took the claim over; leave the outcome to it
@@ -158,7 +161,9 @@ def _finish(
     return replace(op, state=state, errors=errors, warnings=warnings, finished_ms=now)
 
 
-def _apply_publish(uow: UnitOfWork, target: JourneyVersion, op: Operation, now: int) -> None:
+def _apply_publish(
+    ctx: ServiceContext, uow: UnitOfWork, target: JourneyVersion, op: Operation, now: int
+) -> None:
     """Publish: the version becomes Published and every other running version Unpublished."""
     if op.state is OperationState.COMPLETED:
         for other in uow.journeys.versions(target.mid, journey_id=target.id):
@@ -168,6 +173,7 @@ def _apply_publish(uow: UnitOfWork, target: JourneyVersion, op: Operation, now: 
                 uow.audit.add(entry_for(other, AuditAction.UNPUBLISH, user=op.requested_by, now_ms=now))
         modified = next_modified_ms(target.modified_ms, now)
         uow.journeys.set_status(target, Status.PUBLISHED, modified_ms=modified, last_published_ms=now)
+        population.on_publish(uow, target, engine_now(uow, ctx.clock))
     errors = [{"ErrorCode": e.code, "ErrorDetail": e.detail} for e in op.errors]
     status = "PublishCompleted" if op.state is OperationState.COMPLETED else "Error"
     uow.audit.add(
@@ -290,15 +296,21 @@ def _apply(
     **details: Any,
 ) -> JourneyVersion:
     now = ctx.clock.now_ms()
+    # Pause lengths and the contacts' side of a change run on the engine's clock (services/clock.py).
+    engine_at = engine_now(uow, ctx.clock)
     modified = next_modified_ms(target.modified_ms, now)
-    paused_until = now + options.paused_days * DAY_MS if options is not None else None
-    pause_options = options.as_dict() if options is not None else None
+    paused_until = engine_at + options.paused_days * DAY_MS if options is not None else None
+    pause_options = {**options.as_dict(), "paused_at_ms": engine_at} if options is not None else None
     if not uow.journeys.set_status(
         target, status, modified_ms=modified, paused_until_ms=paused_until, pause_options=pause_options
     ):
         raise InvalidStateTransition(CONCURRENT_CHANGE)
     if action is AuditAction.STOP:
-        details.setdefault("contacts_ejected", 0)
+        details.setdefault("contacts_ejected", population.on_stop(uow, target, engine_at))
+    elif action is AuditAction.PAUSE:
+        population.on_pause(uow, target)
+    elif action is AuditAction.RESUME:
+        population.on_resume(uow, target, engine_at)
     done = replace(
         target, status=status, modified_ms=modified, paused_until_ms=paused_until, pause_options=pause_options
     )
@@ -306,17 +318,12 @@ def _apply(
     return done
 
 
-def expire_pauses(ctx: ServiceContext) -> int:
-    """Apply GuardrailAction to every Paused version whose PausedDays ran out; returns how many."""
-    count = 0
-    with ctx.uow(write=True) as uow:
-        for version in uow.journeys.expired_pauses(ctx.clock.now_ms()):
-            status = expiry_status(version.pause_options)
-            action = AuditAction.STOP if status is Status.STOPPED else AuditAction.RESUME
-            _apply(uow, ctx, version, status, action, "journeystack (pause expired)", None)
-            count += 1
-        uow.commit()
-    return count
+def expire_pause(ctx: ServiceContext, uow: UnitOfWork, version: JourneyVersion) -> JourneyVersion:
+    """Apply GuardrailAction to a Paused version whose PausedDays ran out (the engine calls this in
+    its transaction, in due order with the rest of the journey's work)."""
+    status = expiry_status(version.pause_options)
+    action = AuditAction.STOP if status is Status.STOPPED else AuditAction.RESUME
+    return _apply(uow, ctx, version, status, action, "journeystack (pause expired)", None)
 
 
 def audit_log(

@@ -1,4 +1,5 @@
-"""The background worker every server process runs: due publish/validate operations, pause expiry."""
+"""The background worker every server process runs: due publish/validate operations (the journey
+engine, which also expires pauses, has its own thread: journeystack.engine)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import threading
 import uuid
 
 from .context import ServiceContext
-from .lifecycle import expire_pauses, run_due_operations
+from .lifecycle import run_due_operations
 
 log = logging.getLogger("journeystack.worker")
 
@@ -38,9 +39,7 @@ class BackgroundWorker:
 
     def run_once(self) -> int:
         """Run what is due now; returns how many operations ran."""
-        ran = run_due_operations(self._ctx, worker=self.name, lease_ms=self._lease_ms)
-        expire_pauses(self._ctx)
-        return ran
+        return run_due_operations(self._ctx, worker=self.name, lease_ms=self._lease_ms)
 
     def _loop(self) -> None:
         while not self._stop.is_set():

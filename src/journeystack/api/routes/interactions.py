@@ -80,8 +80,10 @@ def routes(state: AppState) -> list[Route]:
         )
         extras = parse_extras(q.get("extras"))
         activities = bool(extras & {"activities", "activity", "all"})
-        page = journeys.list_journeys(ctx, request.mid, query, with_spec=True)
-        return json_response(render_page(page, activities=activities, stats=bool(extras & {"stats", "all"})))
+        page, stats = journeys.list_journeys_with_stats(
+            ctx, request.mid, query, with_stats=bool(extras & {"stats", "all"})
+        )
+        return json_response(render_page(page, activities=activities, stats=stats))
 
     def create_interaction(request: ApiRequest) -> ApiResponse:
         definition = parse_create(parse_json_object(request.body, max_depth=depth))
@@ -92,9 +94,10 @@ def routes(state: AppState) -> list[Route]:
     def get_interaction(request: ApiRequest) -> ApiResponse:
         extras = parse_extras(request.query.get("extras"))
         found = journeys.read_journey(
-            ctx, request.mid, version=query_int(request.query, "versionNumber"), **selector(request)
-        )
-        return ApiResponse(200, render_stored(found, stats=bool(extras & {"stats", "all"})))
+            ctx, request.mid, version=query_int(request.query, "versionNumber"),
+            with_stats=bool(extras & {"stats", "all"}), **selector(request),
+        )  # fmt: skip
+        return ApiResponse(200, render_stored(found))
 
     def update_interaction(request: ApiRequest) -> ApiResponse:
         definition, version, seen = parse_update(parse_json_object(request.body, max_depth=depth))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -15,6 +16,7 @@ from journeystack.domain.journey import (
     StoredJourney,
 )
 from journeystack.domain.queries import Page
+from journeystack.domain.runtime.records import JourneyStats
 from journeystack.errors import InvalidRequest, Problem
 
 # Members the server owns: ignored when a client sends them (SFMC: "can never be updated").
@@ -135,13 +137,15 @@ def parse_update(raw: dict[str, Any]) -> tuple[JourneyDefinition, int, str | Non
     return _definition(model, raw), model.version, model.modifiedDate
 
 
-EMPTY_STATS = {
-    "currentPopulation": 0,
-    "cumulativePopulation": 0,
-    "metGoal": 0,
-    "metExitCriteria": 0,
-    "goalPerformance": 0,
-}
+def render_stats(stats: JourneyStats) -> dict[str, Any]:
+    """A version's population, as SFMC's `stats` member (docs/runtime.md: how each is counted)."""
+    return {
+        "currentPopulation": stats.current_population,
+        "cumulativePopulation": stats.cumulative_population,
+        "metGoal": stats.met_goal,
+        "metExitCriteria": stats.met_exit_criteria,
+        "goalPerformance": stats.goal_performance,
+    }
 
 
 def _head(version: JourneyVersion) -> dict[str, Any]:
@@ -160,7 +164,7 @@ def _head(version: JourneyVersion) -> dict[str, Any]:
     }
 
 
-def _tail(version: JourneyVersion, stats: bool) -> dict[str, Any]:
+def _tail(version: JourneyVersion, stats: JourneyStats | None) -> dict[str, Any]:
     """The members after the Journey Spec document (none of them is ever inside it: SERVER_OWNED
     and ATTRIBUTES are kept out of the document when a body is parsed)."""
     tail: dict[str, Any] = {
@@ -169,12 +173,14 @@ def _tail(version: JourneyVersion, stats: bool) -> dict[str, Any]:
         "status": version.status.value,
         "definitionId": version.definition_id,
     }
-    if stats:
-        tail["stats"] = dict(EMPTY_STATS)
+    if stats is not None:
+        tail["stats"] = render_stats(stats)
     return tail
 
 
-def render(version: JourneyVersion, *, activities: bool = True, stats: bool = False) -> dict[str, Any]:
+def render(
+    version: JourneyVersion, *, activities: bool = True, stats: JourneyStats | None = None
+) -> dict[str, Any]:
     """A journey version as SFMC writes it."""
     wire = _head(version)
     wire.update(version.definition.spec)
@@ -185,24 +191,29 @@ def render(version: JourneyVersion, *, activities: bool = True, stats: bool = Fa
     return wire
 
 
-def render_stored(stored: StoredJourney, *, stats: bool = False) -> bytes:
+def render_stored(stored: StoredJourney) -> bytes:
     """The same bytes as `orjson.dumps(render(version))`, the stored Journey Spec text spliced
     between the head and the tail instead of being parsed and serialized again."""
     head = orjson.dumps(_head(stored.version))
-    tail = orjson.dumps(_tail(stored.version, stats))
+    tail = orjson.dumps(_tail(stored.version, stored.stats))
     spec = stored.spec_json.encode("utf-8")
     if len(spec) <= 2:  # "{}"
         return head[:-1] + b"," + tail[1:]
     return b"".join((head[:-1], b",", spec[1:-1], b",", tail[1:]))
 
 
-def render_page(page: Page[JourneyVersion], *, activities: bool, stats: bool) -> dict[str, Any]:
+def render_page(
+    page: Page[JourneyVersion], *, activities: bool, stats: Mapping[str, JourneyStats] | None = None
+) -> dict[str, Any]:
     return {
         "count": page.count,
         "page": page.page,
         "pageSize": page.page_size,
         "links": {},
-        "items": [render(v, activities=activities, stats=stats) for v in page.items],
+        "items": [
+            render(v, activities=activities, stats=None if stats is None else stats[v.definition_id])
+            for v in page.items
+        ],
     }
 
 

@@ -52,3 +52,20 @@ class Prepared:
     def rowcount(self, connection: Connection, params: Mapping[str, Any]) -> int:
         count: int = self.execute(connection, params).rowcount
         return count
+
+    def execute_many(self, connection: Connection, rows: list[Mapping[str, Any]]) -> None:
+        """Run the statement once per row of parameters, in one driver call."""
+        if not rows:
+            return
+        entry = self._compiled.get(connection.dialect.name) or self._compile(connection)
+        sql, order, literals = entry
+        if literals:
+            rows = [{**literals, **row} for row in rows]
+        cursor = driver(connection).cursor()
+        try:
+            if order is None:
+                cursor.executemany(sql, rows)
+            else:
+                cursor.executemany(sql, [tuple([row[name] for name in order]) for row in rows])
+        finally:
+            cursor.close()

@@ -20,6 +20,7 @@ from journeystack.domain.journey import (
     StoredJourney,
     trigger_event_reference,
 )
+from journeystack.domain.lifecycle import RUNNING
 from journeystack.domain.queries import JourneyQuery, OrderColumn, Page
 from journeystack.storage.ports import WriteConflict
 
@@ -104,6 +105,7 @@ _GET = {
     name: Prepared(select(journeys).where(identity, journeys.c.version == bindparam("version")))
     for name, identity in (("key", _BY_KEY), ("journey_id", _BY_ID))
 }
+_BY_DEFINITION = Prepared(select(journeys).where(journeys.c.definition_id == bindparam("definition_id")))
 _INSERT = journeys.insert()
 # The columns a PUT rewrites: _definition_values' keys.
 _REWRITTEN = [
@@ -335,6 +337,26 @@ class SqlJourneyRepository:
             select(journeys)
             .where(journeys.c.paused_until_ms <= now_ms, journeys.c.status == Status.PAUSED.value)
             .order_by(journeys.c.paused_until_ms)
+            .limit(limit)
+        ).all()
+        return [_to_version(row) for row in rows]
+
+    def by_definition(self, definition_id: str) -> JourneyVersion | None:
+        """The version with this definitionId, in any business unit (the engine's instances name it)."""
+        row = _BY_DEFINITION.first(self._c, {"definition_id": definition_id})
+        return _to_version(row) if row is not None else None
+
+    def running_for_event(self, mid: int, event_key: str, limit: int) -> list[JourneyVersion]:
+        """The Published and Paused versions whose trigger names the event definition key, oldest
+        journey first."""
+        rows = self._c.execute(
+            select(journeys)
+            .where(
+                journeys.c.mid == mid,
+                journeys.c.event_definition_key == event_key,
+                journeys.c.status.in_([s.value for s in RUNNING]),
+            )
+            .order_by(journeys.c.pk)
             .limit(limit)
         ).all()
         return [_to_version(row) for row in rows]

@@ -16,8 +16,10 @@ from sqlalchemy import Connection, Engine
 from .anchors import ListAnchors
 from .engine import build_engine, driver, is_sqlite
 from .folder_repository import SqlFolderRepository
+from .history_repository import SqlHistoryRepository
 from .lifecycle_repositories import SqlAuditRepository, SqlEventDefinitionRepository, SqlOperationRepository
 from .repositories import SqlJourneyRepository, SqlTokenRepository
+from .runtime_repository import SqlRuntimeRepository
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger("journeystack.storage")
@@ -34,6 +36,8 @@ class SqlUnitOfWork:
     audit: SqlAuditRepository
     events: SqlEventDefinitionRepository
     folders: SqlFolderRepository
+    runtime: SqlRuntimeRepository
+    history: SqlHistoryRepository
 
     def __init__(
         self,
@@ -79,6 +83,8 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepository(connection)
         self.events = SqlEventDefinitionRepository(connection)
         self.folders = SqlFolderRepository(connection)
+        self.runtime = SqlRuntimeRepository(connection)
+        self.history = SqlHistoryRepository(connection)
         return self
 
     @property

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -156,4 +157,178 @@ journey_counts = Table(
     Column("heads", BigInteger, nullable=False),
     # Not state: snapshots leave it out, and an import gives every business unit a new one.
     Column("generation", BigInteger, nullable=False, server_default="0", info={"snapshot": False}),
+)
+
+# The journey runtime (docs/runtime.md). Every table but the clock belongs to a business unit, so a
+# per-MID reset or snapshot covers that business unit's runtime state and nothing else.
+
+# The engine's clock: real time, or frozen at now_ms; one row, shared by every process.
+engine_clock = Table(
+    "engine_clock",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("frozen", Boolean, nullable=False),
+    Column("now_ms", BigInteger, nullable=False),
+)
+
+# Fired entry events not yet processed by the engine (POST /events, /async/events). The engine
+# admits or releases contacts in fired order, then deletes the row; history keeps what happened.
+engine_inbox = Table(
+    "engine_inbox",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("mid", BigInteger, nullable=False),
+    Column("event_key", String(200), nullable=False),
+    Column("contact_key", String(254), nullable=False),
+    Column("event_instance_id", String(36), nullable=False),
+    Column("request_id", String(36), nullable=True),
+    Column("data", Text, nullable=False),
+    Column("fired_ms", BigInteger, nullable=False),
+    Index("ix_engine_inbox_fired", "fired_ms", "pk"),
+)
+
+# One contact's pass through one journey version (SFMC's definitionInstanceId).
+journey_instances = Table(
+    "journey_instances",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("mid", BigInteger, nullable=False),
+    Column("journey_id", String(36), nullable=False),
+    Column("definition_id", String(36), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("journey_key", String(200), nullable=False),
+    Column("contact_key", String(254), nullable=False),
+    Column("event_instance_id", String(36), nullable=False),
+    # The how-manieth entry of this contact into this journey (any version), from 1: what the
+    # random source of its splits is keyed by, so a run is repeatable whatever the processing order.
+    Column("entry_number", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    # The activity it waits in (or last ran); None before the first activity and after the end.
+    Column("position", String(200), nullable=True),
+    # When the engine next takes it up: a wait's end, an exit request, a release. None: nothing due.
+    Column("due_ms", BigInteger, nullable=True),
+    # What was due while its version is paused; given back (maybe extended) on resume.
+    Column("held_due_ms", BigInteger, nullable=True),
+    Column("wait_kind", String(16), nullable=True),
+    Column("wait_event_key", String(200), nullable=True),
+    Column("wait_started_ms", BigInteger, nullable=True),
+    Column("released_ms", BigInteger, nullable=True),
+    Column("exit_requested_ms", BigInteger, nullable=True),
+    Column("goal_met", Boolean, nullable=False),
+    # Entry data by event key and activity out-arguments by activity key (JSON).
+    Column("data", Text, nullable=False),
+    Column("entered_ms", BigInteger, nullable=False),
+    Column("ended_ms", BigInteger, nullable=True),
+    Column("reason", Text, nullable=True),
+    Index("ix_journey_instances_due", "due_ms", sqlite_where=text("due_ms IS NOT NULL"),
+          postgresql_where=text("due_ms IS NOT NULL")),
+    Index("ix_journey_instances_contact", "mid", "contact_key", "journey_id"),
+    Index("ix_journey_instances_definition", "definition_id", "status", "id"),
+    Index("ix_journey_instances_wait_event", "mid", "wait_event_key", "contact_key",
+          sqlite_where=text("wait_event_key IS NOT NULL"), postgresql_where=text("wait_event_key IS NOT NULL")),
+)  # fmt: skip
+
+# Append-only journey history: one row per thing that happened to a contact.
+journey_history = Table(
+    "journey_history",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("mid", BigInteger, nullable=False),
+    Column("transaction_ms", BigInteger, nullable=False),
+    Column("contact_key", String(254), nullable=False),
+    Column("status", String(64), nullable=False),
+    Column("client_status", String(32), nullable=False),
+    Column("journey_id", String(36), nullable=False),
+    Column("definition_id", String(36), nullable=False),
+    Column("journey_key", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("definition_name", String(400), nullable=False),
+    Column("activity_id", String(36), nullable=True),
+    Column("activity_key", String(200), nullable=True),
+    Column("activity_name", String(400), nullable=True),
+    Column("activity_type", String(100), nullable=True),
+    Column("definition_instance_id", String(36), nullable=True),
+    Column("event_instance_id", String(36), nullable=True),
+    Column("message", Text, nullable=True),
+    Index("ix_journey_history_time", "mid", "transaction_ms", "pk"),
+    Index("ix_journey_history_contact", "mid", "contact_key", "pk"),
+)
+
+# Messages the engine "sent": what an email, SMS or push activity would have handed to SFMC's senders.
+engine_outbox = Table(
+    "engine_outbox",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("mid", BigInteger, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("contact_key", String(254), nullable=False),
+    Column("journey_id", String(36), nullable=False),
+    Column("journey_key", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("definition_id", String(36), nullable=False),
+    Column("activity_id", String(36), nullable=True),
+    Column("activity_key", String(200), nullable=False),
+    Column("activity_type", String(100), nullable=False),
+    Column("activity_name", String(400), nullable=False),
+    Column("definition_instance_id", String(36), nullable=False),
+    Column("address", Text, nullable=False),
+    Column("subject", Text, nullable=True),
+    Column("data", Text, nullable=False),
+    Index("ix_engine_outbox_mid", "mid", "pk"),
+    Index("ix_engine_outbox_contact", "mid", "contact_key", "pk"),
+)
+
+# Contact attributes ({{Contact.Attribute.<Set>.<Field>}}, criteria on contact data): one JSON
+# document of attribute sets per contact.
+contact_attributes = Table(
+    "contact_attributes",
+    metadata,
+    Column("mid", BigInteger, primary_key=True, autoincrement=False),
+    Column("contact_key", String(254), primary_key=True),
+    Column("attributes", Text, nullable=False),
+    Column("modified_ms", BigInteger, nullable=False),
+)
+
+# Journey stats per version, kept in the transactions that move instances (counting a million
+# instances on every GET would not do).
+journey_stats = Table(
+    "journey_stats",
+    metadata,
+    Column("definition_id", String(36), primary_key=True),
+    Column("mid", BigInteger, nullable=False),
+    Column("current_population", BigInteger, nullable=False),
+    Column("cumulative_population", BigInteger, nullable=False),
+    Column("met_goal", BigInteger, nullable=False),
+    Column("met_exit_criteria", BigInteger, nullable=False),
+)
+
+# The 24-hour goal and exit-criteria sweep of a running version with goals or exits; `cursor` is
+# the last instance id a sweep in progress has looked at.
+engine_sweeps = Table(
+    "engine_sweeps",
+    metadata,
+    Column("definition_id", String(36), primary_key=True),
+    Column("mid", BigInteger, nullable=False),
+    Column("due_ms", BigInteger, nullable=False),
+    Column("cursor", String(36), nullable=True),
+    Index("ix_engine_sweeps_due", "due_ms"),
+)
+
+# contactexit requests: one row per (contact, journey key, version or all), answered by
+# contactexit/status; the engine carries them out in due order.
+exit_requests = Table(
+    "exit_requests",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("mid", BigInteger, nullable=False),
+    Column("contact_key", String(254), nullable=False),
+    Column("journey_key", String(200), nullable=False),
+    Column("versions", Text, nullable=True),
+    Column("requested_ms", BigInteger, nullable=False),
+    Column("done_ms", BigInteger, nullable=True),
+    # JSON list of {"version", "message", "definitionInstanceId"?} once carried out.
+    Column("outcome", Text, nullable=True),
+    Index("ix_exit_requests_pending", "done_ms", "requested_ms"),
+    Index("ix_exit_requests_contact", "mid", "contact_key", "journey_key"),
 )

@@ -1,0 +1,275 @@
+"""The runtime API on the wire: entry events, membership, exits, journey history, the engine's
+clock, the outbox and contact attributes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from journeystack.domain.queries import Page
+from journeystack.domain.runtime.records import ClockState, HistoryQuery, JourneyStats, Processed
+from journeystack.domain.runtime.steps import HistoryRow, OutboxMessage
+from journeystack.errors import Problem, refused
+from journeystack.services.runtime import BatchResult
+
+ZERO_GUID = "00000000-0000-0000-0000-000000000000"
+_MAX_FILTER_VALUES = 1000
+
+
+def members_ci(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A body's members by lower-cased name (SFMC's own clients spell ContactKey and contactKey)."""
+    return {str(k).lower(): v for k, v in body.items()}
+
+
+def iso_ms(ms: int) -> str:
+    """An instant as UTC ISO 8601 with milliseconds and `Z` (journey history's transactionTime)."""
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    fraction = f"{ms % 1000:03d}".rstrip("0")
+    return f"{text}.{fraction}Z" if fraction else f"{text}Z"
+
+
+def parse_instant(value: Any, member: str) -> int | None:
+    """An ISO 8601 date or instant (no offset: UTC) as epoch ms; None for null/absent. Raises InvalidRequest."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and len(value) <= 64:
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            if 1970 <= parsed.year <= 9999:
+                return int(parsed.timestamp() * 1000)
+    raise refused(
+        [Problem(f"{member} must be an ISO 8601 date such as 2024-05-04T09:30:00Z.", 10005, member)],
+        f"{member} must be an ISO 8601 date such as 2024-05-04T09:30:00Z.",
+    )
+
+
+def _strings(body: Mapping[str, Any], member: str) -> tuple[str, ...]:
+    value = body.get(member.lower())
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if (
+        not isinstance(value, list)
+        or len(value) > _MAX_FILTER_VALUES
+        or not all(isinstance(v, str) for v in value)
+    ):
+        text = f"{member} must be an array of at most {_MAX_FILTER_VALUES} strings."
+        raise refused([Problem(text, 10005, member)], text)
+    return tuple(value)
+
+
+def parse_history_query(mid: int, body: Mapping[str, Any], order_by: str | None) -> HistoryQuery:
+    """The journey history filters of a search, download or estimate body. Raises InvalidRequest."""
+    lowered = members_ci(body)
+    descending = True
+    if order_by:
+        words = order_by.replace(",", " ").split()
+        if words and words[0].lower() != "transactiontime":
+            text = "$orderBy must be TransactionTime asc or TransactionTime desc."
+            raise refused([Problem(text, 10005, "$orderBy")], text)
+        descending = not (len(words) > 1 and words[1].lower() == "asc")
+    return HistoryQuery(
+        mid=mid,
+        start_ms=parse_instant(lowered.get("start"), "start"),
+        end_ms=parse_instant(lowered.get("end"), "end"),
+        definition_ids=tuple(v.lower() for v in _strings(lowered, "definitionIds")),
+        journey_keys=_strings(lowered, "definitionKeys"),
+        activity_ids=tuple(v.lower() for v in _strings(lowered, "activityIds")),
+        activity_keys=_strings(lowered, "activityKeys"),
+        activity_types=_strings(lowered, "activityTypes"),
+        contact_keys=_strings(lowered, "contactKeys"),
+        definition_instance_ids=tuple(v.lower() for v in _strings(lowered, "definitionInstanceIds")),
+        statuses=_strings(lowered, "statuses"),
+        client_statuses=tuple(
+            s for s in _strings(lowered, "clientStatuses") if s.lower() != "allactivitymembership"
+        ),
+        descending=descending,
+    )
+
+
+def render_batch(result: BatchResult) -> dict[str, Any]:
+    members = []
+    for member in result.members:
+        item: dict[str, Any] = {
+            "contactKey": member.contact_key,
+            "eventInstanceId": member.event_instance_id or "",
+        }
+        if member.errorcode is not None:
+            item["errorcode"] = member.errorcode
+            item["message"] = member.message
+        members.append(item)
+    return {
+        "requestId": result.request_id,
+        "count": len(result.members),
+        "notQueuedCount": result.not_queued,
+        "members": members,
+    }
+
+
+def render_membership(found: list[tuple[str, str, int]], not_found: list[str]) -> dict[str, Any]:
+    return {
+        "results": {
+            "contactMemberships": [
+                {"contactKey": contact, "definitionKey": key, "version": version}
+                for contact, key, version in found
+            ],
+            "contactsNotFound": not_found,
+        }
+    }
+
+
+def render_history_item(pk: int, row: HistoryRow) -> dict[str, Any]:
+    return {
+        "id": pk,
+        "mid": row.mid,
+        "definitionId": row.definition_id,
+        "definitionKey": row.journey_key,
+        "definitionName": row.definition_name,
+        "versionNumber": row.version,
+        "contactKey": row.contact_key,
+        "transactionTime": iso_ms(row.transaction_ms),
+        "epochTimeInMilliseconds": row.transaction_ms,
+        "status": row.status,
+        "clientStatus": row.client_status,
+        "message": row.message or "",
+        "activityId": row.activity_id or ZERO_GUID,
+        "activityKey": row.activity_key or "",
+        "activityType": row.activity_type or "",
+        "activityName": row.activity_name or "",
+        "definitionInstanceId": row.definition_instance_id or "",
+        "eventId": row.event_instance_id or "",
+    }
+
+
+def render_history_page(page: Page[tuple[int, HistoryRow]]) -> dict[str, Any]:
+    return {
+        "count": page.count,
+        "page": page.page,
+        "pageSize": page.page_size,
+        "links": {},
+        "items": [render_history_item(pk, row) for pk, row in page.items],
+    }
+
+
+def render_stats(stats: JourneyStats | None) -> dict[str, Any]:
+    stats = stats or JourneyStats()
+    return {
+        "currentPopulation": stats.current_population,
+        "cumulativePopulation": stats.cumulative_population,
+        "metGoal": stats.met_goal,
+        "metExitCriteria": stats.met_exit_criteria,
+        "goalPerformance": stats.goal_performance,
+    }
+
+
+def render_clock(state: ClockState) -> dict[str, Any]:
+    return {"now": iso_ms(state.now_ms), "nowMs": state.now_ms, "frozen": state.frozen}
+
+
+def render_processed(processed: Processed) -> dict[str, int]:
+    return {
+        "events": processed.events,
+        "entries": processed.entries,
+        "steps": processed.steps,
+        "sweeps": processed.sweeps,
+        "exits": processed.exits,
+        "pauses": processed.pauses,
+    }
+
+
+def render_outbox_item(pk: int, message: OutboxMessage) -> dict[str, Any]:
+    return {
+        "id": pk,
+        "mid": message.mid,
+        "createdDate": iso_ms(message.created_ms),
+        "channel": message.channel,
+        "contactKey": message.contact_key,
+        "address": message.address,
+        "subject": message.subject,
+        "data": message.data,
+        "journeyKey": message.journey_key,
+        "journeyId": message.journey_id,
+        "version": message.version,
+        "definitionId": message.definition_id,
+        "activityKey": message.activity_key,
+        "activityId": message.activity_id,
+        "activityType": message.activity_type,
+        "activityName": message.activity_name,
+        "definitionInstanceId": message.definition_instance_id,
+    }
+
+
+HISTORY_FILTERS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "start": {
+            "type": ["string", "null"],
+            "description": "ISO 8601; default 30 days ago (the retention).",
+        },
+        "end": {"type": ["string", "null"]},
+        **{
+            name: {"type": "array", "items": {"type": "string"}}
+            for name in (
+                "definitionIds",
+                "definitionKeys",
+                "activityIds",
+                "activityKeys",
+                "activityTypes",
+                "contactKeys",
+                "definitionInstanceIds",
+                "statuses",
+                "clientStatuses",
+            )
+        },  # fmt: skip
+    },
+}
+EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["ContactKey", "EventDefinitionKey"],
+    "properties": {
+        "ContactKey": {"type": "string", "maxLength": 254},
+        "EventDefinitionKey": {"type": "string", "maxLength": 200},
+        "Data": {"type": "object"},
+    },
+}
+BATCH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["eventDefinitionKey", "members"],
+    "properties": {
+        "eventDefinitionKey": {"type": "string"},
+        "members": {
+            "type": "array",
+            "maxItems": 100,
+            "items": {
+                "type": "object",
+                "properties": {"contactKey": {"type": "string"}, "data": {"type": "object"}},
+            },
+        },
+    },
+}
+EXIT_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "maxItems": 50,
+    "items": {
+        "type": "object",
+        "required": ["ContactKey", "DefinitionKey"],
+        "properties": {
+            "ContactKey": {"type": "string"},
+            "DefinitionKey": {"type": "string"},
+            "Versions": {"type": "array", "items": {"type": "integer"}},
+        },
+    },
+}
+MEMBERSHIP_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["ContactKeyList"],
+    "properties": {"ContactKeyList": {"type": "array", "maxItems": 50, "items": {"type": "string"}}},
+}

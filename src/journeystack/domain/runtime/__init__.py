@@ -1,0 +1,1 @@
+"""Pure functions of the journey runtime: criteria, waits, data binding, steps."""

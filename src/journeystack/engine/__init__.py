@@ -1,0 +1,1 @@
+"""The journey engine's driver: a thread per server process that works what falls due."""
