@@ -7,6 +7,11 @@ conditional `UPDATE journeys SET ... WHERE mid=? AND key=? AND version=? AND mod
 RETURNING ...` in the event loop; the response is the stored row. No auth, no validation, no
 threads, no ORM: journeystack's PUT (200) throughput divided by this one is the overhead ratio.
 
+`POST /interaction/v1/events` (the runtime benchmarks, bench/runtime.py) parses the body with orjson
+and inserts the fired event into `engine_inbox` (one autocommit `INSERT`, in the event loop), then
+answers 201 with a new eventInstanceId: no auth, no event definition lookup, no Data check, no
+engine behind it.
+
 `python -m bench.floor --port 8000 --database /path/to/journeystack.db`; `GET /ping` answers a
 constant (the generator's ceiling run).
 """
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import time
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +31,7 @@ from starlette.types import Receive, Scope, Send
 
 MID = 1000001
 PREFIX = "/interaction/v1/interactions/key:"
+EVENTS = "/interaction/v1/events"
 # Members stored in their own columns rather than in the spec document (as journeystack does).
 _ATTRIBUTES = ("key", "name", "description", "workflowApiVersion", "entryMode", "definitionType")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -36,6 +43,10 @@ _UPDATE = (
 _SELECT = (
     "SELECT journey_id, key, version, name, description, status, created_ms, modified_ms, spec "
     "FROM journeys WHERE mid = ? AND key = ? ORDER BY version DESC LIMIT 1"
+)
+_INSERT_EVENT = (
+    "INSERT INTO engine_inbox (mid, event_key, contact_key, event_instance_id, request_id, data, fired_ms) "
+    "VALUES (?, ?, ?, ?, NULL, ?, ?)"
 )
 _HEADERS = [(b"content-type", b"application/json")]
 
@@ -89,13 +100,9 @@ class Floor:
         if path == "/ping":
             status, body = 200, b'{"ping":"pong"}'
         elif path.startswith(PREFIX) and method == "PUT":
-            chunks = []
-            more = True
-            while more:
-                message = await receive()
-                chunks.append(message.get("body", b""))
-                more = message.get("more_body", False)
-            status, body = self.put(path[len(PREFIX) :], b"".join(chunks))
+            status, body = self.put(path[len(PREFIX) :], await _body(receive))
+        elif path == EVENTS and method == "POST":
+            status, body = self.event(await _body(receive))
         elif path.startswith(PREFIX) and method == "GET":
             row = self.db.execute(_SELECT, (MID, path[len(PREFIX) :])).fetchone()
             status, body = (200, _render(row)) if row is not None else (404, b'{"message":"not found"}')
@@ -104,6 +111,16 @@ class Floor:
         headers = [*_HEADERS, (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+    def event(self, raw: bytes) -> tuple[int, bytes]:
+        data = orjson.loads(raw)
+        instance_id = str(uuid.uuid4())
+        fired = time.time_ns() // 1_000_000
+        self.db.execute(
+            _INSERT_EVENT,
+            (MID, data["EventDefinitionKey"], data["ContactKey"], instance_id, orjson.dumps(data.get("Data")).decode(), fired),
+        )
+        return 201, orjson.dumps({"eventInstanceId": instance_id})
 
     def put(self, key: str, raw: bytes) -> tuple[int, bytes]:
         data = orjson.loads(raw)
@@ -117,6 +134,16 @@ class Floor:
         if row is None:
             return 400, b'{"message":"stale modifiedDate","errorcode":30000}'
         return 200, _render(row)
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    more = True
+    while more:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -33,6 +33,7 @@ TOKEN_BODY = {
     "account_id": 1000001,
 }
 INTERACTIONS = "/interaction/v1/interactions"
+EVENTS = "/interaction/v1/events"
 _MODIFIED = b'"modifiedDate":"'
 _MARK = "@@modifiedDate@@"
 
@@ -113,7 +114,7 @@ class HttpConnection(asyncio.Protocol):
 @dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
-    kind: str  # put200 | put304 | get | list | token | ping
+    kind: str  # put200 | put304 | get | list | token | ping | event
     page: int = 1
 
 
@@ -137,6 +138,8 @@ class Plan:
     auth: bool = True
     # Processes of ours besides server and generator (a profiler): not counted as other load.
     helper_pids: list[int] = field(default_factory=list)
+    # The event definition key the `event` scenarios fire (POST /interaction/v1/events).
+    event_key: str = ""
 
     @classmethod
     def from_json(cls, raw: bytes) -> Plan:
@@ -325,9 +328,13 @@ class Client:
         size = requests.plan.journeys
         self.gets = [
             (requests.get(f"{INTERACTIONS}/key:{journey_key(i)}"), f'"key":"{journey_key(i)}"'.encode())
-            for i in (rng.randrange(size) for _ in range(GET_KEYS_PER_CLIENT))
+            for i in (rng.randrange(size) for _ in range(GET_KEYS_PER_CLIENT if size else 0))
         ]
         self.turn = 0
+        # Fired events: each for a contact of its own, "ev-<client>-<turn>", with its own Email.
+        self.event_middle = (
+            b'","EventDefinitionKey":' + orjson.dumps(requests.plan.event_key) + b',"Data":{"Email":"'
+        )
 
     async def prepare(self) -> None:
         """Learn each owned journey's version and modifiedDate, then store revision 0 of it."""
@@ -362,6 +369,14 @@ class Client:
                 return status, body, "expected 200"
             journey.modified, journey.revision = _modified_date(body), revision
             return status, body, ""
+        if kind == "event":
+            contact = b"ev-%d-%d" % (self.number, self.turn)
+            body = (
+                b'{"ContactKey":"' + contact + self.event_middle + contact
+                + b'@example.com","FirstName":"Ada","Score":7}}'
+            )  # fmt: skip
+            status, answer = await self.connection.request(self.requests.post(EVENTS, body))
+            return status, answer, "" if status == 201 and b'"eventInstanceId"' in answer else "expected 201"
         if kind == "get":
             request, expected = self.gets[self.turn % len(self.gets)]
             status, body = await self.connection.request(request)

@@ -3,6 +3,12 @@
 `python -m bench --profile` records the journeystack process with `py-spy record --gil` during each
 scenario (so only the thread holding the GIL is sampled: with one process, that is where the CPU a
 request costs goes) and writes folded stacks, readable by speedscope or flamegraph.pl.
+
+The runtime pass (bench/runtime.py) records every thread that is not idle, with native frames
+(`--native`, no `--gil`): its work runs largely in SQLite with the GIL released, in two threads (the
+event loop and the engine), so the GIL holder alone would miss half of it. Its leaf frames are then
+C functions, charged to SQLite, libc (I/O system calls, memory), the garbage collector or the rest of
+CPython; the inclusive table still names the journeystack function each share ran under.
 """
 
 from __future__ import annotations
@@ -21,6 +27,13 @@ RATE = 250  # samples per second
 
 # Where a sampled leaf frame's file lives -> the layer it is charged to, first match wins.
 LAYERS = (
+    # Native frames (--native): SQLite's own C code, libc (pread/pwrite/fdatasync, malloc), CPython.
+    ("libsqlite3", "SQLite (C)"),
+    ("gc_collect", "CPython garbage collector"),
+    ("libc.so", "libc (I/O system calls, malloc, locks)"),
+    ("libpython", "CPython interpreter and objects (C)"),
+    *((f"({name}.c:", "sqlite3 driver (C)") for name in ("cursor", "connection", "statement", "microprotocols", "util", "row")),
+    ("orjson", "orjson"),
     ("journeystack/api/", "journeystack api (routing, schemas, rendering)"),
     ("journeystack/services/", "journeystack services"),
     ("journeystack/domain/", "journeystack domain"),
@@ -55,15 +68,17 @@ def _py_spy() -> str | None:
 
 
 @contextmanager
-def recording(pid: int, output: Path) -> Iterator[int]:
-    """Sample `pid` while the block runs (it gets py-spy's pid); the folded stacks land in `output`."""
+def recording(pid: int, output: Path, *, gil: bool = True, native: bool = False) -> Iterator[int]:
+    """Sample `pid` while the block runs (it gets py-spy's pid); the folded stacks land in `output`.
+    `gil`: only the thread holding the GIL (else every thread not idle); `native`: C frames too."""
     binary = _py_spy()
     if binary is None:
         raise RuntimeError(
             "--profile needs py-spy: pip install py-spy (into the venv; not a project dependency)"
         )
     output.parent.mkdir(parents=True, exist_ok=True)
-    command = [binary, "record", "--pid", str(pid), "--gil", "--nonblocking", "--rate", str(RATE)]
+    command = [binary, "record", "--pid", str(pid), *(["--gil"] if gil else []), "--rate", str(RATE)]
+    command += ["--native"] if native else ["--nonblocking"]
     command += ["--format", "raw", "--output", str(output)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -103,6 +118,8 @@ def _short(frame: str) -> str:
     """'update (journeystack/services/journeys.py:85)' -> 'services/journeys.py: update'."""
     name, _, where = frame.partition(" (")
     path = where.rstrip(")").rsplit(":", 1)[0]
+    if ".py:" not in where:  # a native frame: 'sqlite3VdbeExec (libsqlite3.so.0.8.6)'
+        return f"{where.rstrip(')').split('.so', 1)[0]}: {'?' if name.startswith('0x') else name}"
     for marker in ("site-packages/", "python3.11/", "src/"):
         if marker in path:
             path = path.split(marker, 1)[1]
@@ -131,10 +148,10 @@ def summarize(folded: Path, top: int = 12) -> Summary:
     return Summary(total, shares(layers, len(layers)), shares(inclusive, top), shares(leaves, top))
 
 
-def markdown(title: str, summary: Summary) -> list[str]:
+def markdown(title: str, summary: Summary, sampled: str = "samples of the GIL-holding thread") -> list[str]:
     if not summary.samples:
         return [f"### {title}", "", "no samples", ""]
-    lines = [f"### {title} ({summary.samples:,} samples of the GIL-holding thread)", ""]
+    lines = [f"### {title} ({summary.samples:,} {sampled})", ""]
     lines += ["| where the leaf frame is | share |", "| --- | ---: |"]
     lines += [f"| {layer} | {share:.0%} |" for layer, share in summary.layers if share >= 0.005]
     lines += ["", "| journeystack function (inclusive) | share |", "| --- | ---: |"]

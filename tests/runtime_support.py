@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.control_plane import ControlCase
+from tests.control_plane import Admin, ControlCase
 from tests.support import BASE, Api, publish
 
 EVENTS = "/interaction/v1/events"
@@ -124,10 +124,10 @@ def fire_many(api: Api, event_key: str, members: list[tuple[str, dict[str, Any]]
 
 
 class Clock:
-    """The engine's clock through the control plane."""
+    """The engine's clock through the control plane (of a test case, or of any admin client)."""
 
-    def __init__(self, case: ControlCase) -> None:
-        self.admin = case.admin
+    def __init__(self, case: ControlCase | Admin) -> None:
+        self.admin = case.admin if isinstance(case, ControlCase) else case
 
     def start_at(self, instant: str = T0) -> None:
         self.admin.ok("POST", "/clock/freeze")

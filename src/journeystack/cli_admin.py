@@ -1,8 +1,9 @@
 """`journeystack admin ...`: the control plane from the command line, and what `serve` does for it.
 
-Commands that concern a running server (health, ready, info, journal, faults) call its HTTP API
-(`--url`, `--admin-token`). Reset, export and import call it too, or, given `--database-url`, act on
-the database directly (no server needed; a running server's token cache is then not told).
+Commands that concern a running server (health, ready, info, journal, faults, and the engine's
+clock, outbox and contact attributes) call its HTTP API (`--url`, `--admin-token`). Reset, export
+and import call it too, or, given `--database-url`, act on the database directly (no server needed;
+a running server's token cache is then not told).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -34,7 +36,7 @@ def add_parser(commands: Any) -> None:
     """Add `admin` and its subcommands to the top-level subparsers."""
     admin = commands.add_parser(
         "admin",
-        help="control plane: health, info, reset, snapshots, request journal, fault rules",
+        help="control plane: health, info, reset, snapshots, journal, faults, engine clock, outbox, contacts",
         description="The control plane under /_journeystack/ of a running server, or of its database.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -116,6 +118,105 @@ def add_parser(commands: Any) -> None:
     clear.add_argument("id", nargs="?", help="the rule to remove (default: all)")
     http(clear)
 
+    _add_engine_parsers(sub, http, mid)
+
+
+def _add_engine_parsers(
+    sub: Any,
+    http: Callable[[argparse.ArgumentParser], None],
+    mid: Callable[[argparse.ArgumentParser, str], None],
+) -> None:
+    """clock, outbox and contacts: the journey engine's side of the control plane."""
+
+    def command(group: Any, name: str, text: str, description: str) -> argparse.ArgumentParser:
+        # Options given before the command (`admin clock --url U freeze`) stay: a command's own
+        # defaults would otherwise overwrite them, so its options have none (SUPPRESS).
+        parser: argparse.ArgumentParser = group.add_parser(
+            name, help=text, description=description, argument_default=argparse.SUPPRESS
+        )
+        http(parser)
+        return parser
+
+    clock = sub.add_parser(
+        "clock",
+        help="[HTTP] the engine's clock: show, freeze, advance, run-until-idle, real",
+        description="The clock journeys run on (entries, waits, history, pause expiries). It is real time "
+        "until frozen; a frozen clock moves only when advanced. Tokens, publish operations and "
+        "modifiedDate keep the wall clock. Without a command: show it.",
+    )
+    http(clock)
+    clocks = clock.add_subparsers(dest="clock_command", metavar="[CLOCK_COMMAND]")
+    command(clocks, "show", "now, in ISO 8601 and epoch ms, and whether it is frozen (the default)",
+            "Print the engine's clock: {now, nowMs, frozen}.")  # fmt: skip
+    command(clocks, "freeze", "stop the clock where it is",
+            "Freeze the engine's clock at its current time: from then on it moves only when advanced "
+            "(work already due, such as fired events, still runs).")  # fmt: skip
+    advance = command(
+        clocks, "advance", "move the clock forward and work everything that falls due",
+        "Freeze the engine's clock at a later moment and work everything that falls due up to it, each "
+        "step at its own due time, before answering {from, to, processed}. The clock only moves forward.",
+    )  # fmt: skip
+    moment = advance.add_mutually_exclusive_group(required=True)
+    moment.add_argument(
+        "--by", metavar="DURATION", help="a duration: 15d, 1d12h, 90m, 30s, 500ms, 2w (at most 3660 days)"
+    )
+    moment.add_argument(
+        "--to", metavar="INSTANT", help="an ISO 8601 instant, such as 2030-01-01T00:00:00Z (no offset: UTC)"
+    )
+    command(clocks, "run-until-idle", "work everything due now, fired events included",
+            "Work everything due at the engine's current time (fired events, entries, steps) until "
+            "nothing is left, then print {clock, processed}.")  # fmt: skip
+    command(clocks, "real", "follow real time again, as at start",
+            "Unfreeze the engine's clock: it follows real time again.")  # fmt: skip
+
+    outbox = sub.add_parser(
+        "outbox",
+        help="[HTTP] the messages journeys sent (email, SMS, push): show or clear",
+        description="The outbox: every message journeys' activities sent, oldest first. Without a "
+        "command: show it.",
+    )
+    http(outbox)
+    boxes = outbox.add_subparsers(dest="outbox_command", metavar="[OUTBOX_COMMAND]")
+    show_box = command(boxes, "show", "the messages, oldest first (the default)",
+                       "Print {count, items}: the messages that match every filter given, oldest first.")  # fmt: skip
+    for parser in (outbox, show_box):
+        mid(parser, "show")
+        parser.add_argument("--contact-key", help="only messages to this contact")
+        parser.add_argument("--journey-key", help="only messages of this journey")
+        parser.add_argument("--activity-key", help="only messages of this activity")
+        parser.add_argument("--limit", type=int, help="at most this many (default 1000, at most 10000)")
+        parser.add_argument("--offset", type=int, help="skip this many first (default 0)")
+    clear_box = command(boxes, "clear", "delete the messages, or one MID's",
+                        "Empty the outbox, or one business unit's; prints {deleted}.")  # fmt: skip
+    mid(clear_box, "clear")
+
+    contacts = sub.add_parser(
+        "contacts",
+        help="[HTTP] a contact's attributes, which journeys read and Update Contact writes",
+        description="Contact attributes: {attribute set: {field: value}} per business unit and "
+        "contact key, what {{Contact.Attribute.Set.Field}} bindings, decision splits and messages' "
+        "addresses read.",
+    )
+    people = contacts.add_subparsers(dest="contacts_command", required=True, metavar="CONTACTS_COMMAND")
+    get = people.add_parser("get", help="print a contact's attributes",
+                            description="Print {mid, contactKey, attributes}; a contact with none has {}.")  # fmt: skip
+    put = people.add_parser(
+        "set", help="replace a contact's attributes",
+        description='Replace every attribute of the contact by a JSON object such as {"Crm": {"Tier": "gold"}, '
+        '"Default": {"Email": "ann@example.com"}}, and print them. Sets left out are deleted.',
+    )  # fmt: skip
+    for parser in (get, put):
+        parser.add_argument(
+            "contact_key", metavar="CONTACT_KEY", help="the contact key, as it is (any characters)"
+        )
+        parser.add_argument(
+            "--mid", type=int, help="the business unit (default: the first package's first MID)"
+        )
+        http(parser)
+    document = put.add_mutually_exclusive_group(required=True)
+    document.add_argument("--file", type=Path, help="a file holding the JSON object")
+    document.add_argument("--json", metavar="TEXT", help="the JSON object itself")
+
 
 class _Refused(Exception):
     """The server or the database refused; the body says why."""
@@ -123,6 +224,10 @@ class _Refused(Exception):
     def __init__(self, body: Any) -> None:
         super().__init__(str(body))
         self.body = body
+
+
+class _Usage(Exception):
+    """A usage error argparse cannot see (exit status 2); the message says what to do."""
 
 
 class AdminClient:
@@ -166,6 +271,9 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None)
     out = out or sys.stdout
     try:
         result = _dispatch(args, settings)
+    except _Usage as usage:
+        sys.stderr.write(f"journeystack admin: {usage}\n")
+        return 2
     except _Refused as refused:
         sys.stderr.write(_dump(refused.body))
         return 1
@@ -229,6 +337,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> Any:
         return client.call("GET", "/journal", query=query)
     if command == "faults":
         return _faults(client, args)
+    if command == "clock":
+        return _clock(client, args)
+    if command == "outbox":
+        return _outbox(client, args)
+    if command == "contacts":
+        return _contacts(client, args)
     raise AssertionError(command)
 
 
@@ -248,6 +362,47 @@ def _faults(client: AdminClient, args: argparse.Namespace) -> Any:
     }  # fmt: skip
     rule = {wire: getattr(args, name) for name, wire in names.items() if getattr(args, name) is not None}
     return client.call("POST", "/faults", body=orjson.dumps(rule))
+
+
+def _clock(client: AdminClient, args: argparse.Namespace) -> Any:
+    action = args.clock_command or "show"
+    if action == "show":
+        return client.call("GET", "/clock")
+    if action == "advance":
+        by = getattr(args, "by", None)  # one of the two, argparse saw to it
+        moment = {"by": by} if by is not None else {"to": args.to}
+        return client.call("POST", "/clock/advance", body=orjson.dumps(moment))
+    return client.call("POST", f"/clock/{action}")  # freeze, run-until-idle, real
+
+
+def _outbox(client: AdminClient, args: argparse.Namespace) -> Any:
+    names = {"contact_key": "contactKey", "journey_key": "journeyKey", "activity_key": "activityKey",
+             "limit": "limit", "offset": "offset"}  # fmt: skip
+    filters = {wire: getattr(args, name) for name, wire in names.items()}
+    if args.outbox_command == "clear":
+        # `outbox --contact-key K clear` parses (the filters belong to `outbox`), but the route
+        # clears whole business units: refuse rather than delete more than was asked.
+        given = ["--" + name.replace("_", "-") for name in names if getattr(args, name) is not None]
+        if given:
+            raise _Usage(
+                f"outbox clear takes --mid only, not {', '.join(given)}: it empties whole business units"
+            )
+        return client.call("DELETE", "/outbox", query={"mid": args.mid})
+    return client.call("GET", "/outbox", query={"mid": args.mid, **filters})
+
+
+def _contacts(client: AdminClient, args: argparse.Namespace) -> Any:
+    path = f"/contacts/{urllib.parse.quote(args.contact_key, safe='')}/attributes"
+    if args.contacts_command == "get":
+        return client.call("GET", path, query={"mid": args.mid})
+    if args.json is not None:
+        document = args.json.encode("utf-8")
+    else:
+        try:
+            document = args.file.read_bytes()
+        except OSError as error:  # not "cannot reach the server": nothing was sent
+            raise _Usage(f"cannot read {args.file}: {error.strerror or error}") from None
+    return client.call("PUT", path, query={"mid": args.mid}, body=document)
 
 
 def _direct(command: str, args: argparse.Namespace) -> Any:

@@ -166,14 +166,18 @@ def _apply_publish(
 ) -> None:
     """Publish: the version becomes Published and every other running version Unpublished."""
     if op.state is OperationState.COMPLETED:
+        engine_at = engine_now(uow, ctx.clock)
         for other in uow.journeys.versions(target.mid, journey_id=target.id):
             if other.version != target.version and other.status in RUNNING:
                 modified = next_modified_ms(other.modified_ms, now)
                 uow.journeys.set_status(other, Status.UNPUBLISHED, modified_ms=modified)
+                if other.status is Status.PAUSED:
+                    # Finishing: its contacts go on to the end of their paths, so nothing stays held.
+                    population.on_resume(uow, other, engine_at)
                 uow.audit.add(entry_for(other, AuditAction.UNPUBLISH, user=op.requested_by, now_ms=now))
         modified = next_modified_ms(target.modified_ms, now)
         uow.journeys.set_status(target, Status.PUBLISHED, modified_ms=modified, last_published_ms=now)
-        population.on_publish(uow, target, engine_now(uow, ctx.clock))
+        population.on_publish(uow, target, engine_at)
     errors = [{"ErrorCode": e.code, "ErrorDetail": e.detail} for e in op.errors]
     status = "PublishCompleted" if op.state is OperationState.COMPLETED else "Error"
     uow.audit.add(
