@@ -636,7 +636,7 @@ def _size_run(options: RuntimeOptions, live: int, workdir: Path, say: Callable[[
             if options.wants(ADVANCE):
                 if options.profile_dir is not None:
                     folded = options.profile_dir / f"runtime-{live}-{ADVANCE}.folded"
-                    with recording(server.pid, folded):
+                    with recording(server.pid, folded, gil=False, native=True):
                         advance = _advance(server.port, server.pid)
                     current.profiles[ADVANCE] = summarize(folded)
                 else:
@@ -650,7 +650,7 @@ def _size_run(options: RuntimeOptions, live: int, workdir: Path, say: Callable[[
             if options.wants(EVENTS):
                 if options.profile_dir is not None:
                     folded = options.profile_dir / f"runtime-{live}-{EVENTS}.folded"
-                    with recording(server.pid, folded) as profiler:
+                    with recording(server.pid, folded, gil=False, native=True) as profiler:
                         del profiler
                         result = load(server.pid, server.port, EVENTS, "event", True)
                     current.profiles[EVENTS] = summarize(folded)

@@ -300,3 +300,43 @@ def test_contact_attributes_are_replaced_and_read_back(cp: ControlCase) -> None:
     assert cp.admin.ok("GET", path, params={"mid": cp.other.mid})["attributes"] == {}
     assert_error(cp.admin.request("PUT", path, json={"Crm": "gold"}), 400, 10001,
                  "Crm must be an object of at most 500 field values.")  # fmt: skip
+
+
+# --- every new route is described and journaled ------------------------------------------------------
+
+RUNTIME_ROUTES = [
+    ("post", "/interaction/v1/events"),
+    ("post", "/interaction/v1/async/events"),
+    ("post", f"{BASE}/contactMembership"),
+    ("post", f"{BASE}/contactexit"),
+    ("post", f"{BASE}/contactexit/status"),
+    ("post", f"{BASE}/journeyhistory/search"),
+    ("post", f"{BASE}/journeyhistory/download"),
+    ("post", f"{BASE}/journeyhistory/estimate"),
+    ("get", f"{BASE}/journeyhistory/freshness"),
+    ("get", "/_journeystack/clock"),
+    ("post", "/_journeystack/clock/freeze"),
+    ("post", "/_journeystack/clock/advance"),
+    ("post", "/_journeystack/clock/run-until-idle"),
+    ("post", "/_journeystack/clock/real"),
+    ("get", "/_journeystack/outbox"),
+    ("delete", "/_journeystack/outbox"),
+    ("get", "/_journeystack/contacts/{contactKey}/attributes"),
+    ("put", "/_journeystack/contacts/{contactKey}/attributes"),
+]
+
+
+def test_every_runtime_route_is_in_openapi_and_the_sfmc_ones_in_the_journal(cp: ControlCase) -> None:
+    paths = cp.api.client.get("/openapi.json").json()["paths"]
+    for method, path in RUNTIME_ROUTES:
+        assert method in paths.get(path, {}), (method, path)
+        assert paths[path][method]["summary"]
+    event_definition(cp.api, KEY)
+    cp.admin.ok("DELETE", "/journal")
+    fire(cp.api, "c1", KEY)
+    sfmc = [(m, p) for m, p in RUNTIME_ROUTES if not p.startswith("/_journeystack")]
+    for method, path in sfmc[1:]:
+        body: object = [{"ContactKey": "c1", "DefinitionKey": "x"}] if "contactexit" in path else {}
+        cp.api.request(method.upper(), path, json=body)
+    journaled = {(e["method"].lower(), e["path"].split("?")[0]) for e in cp.admin.journal(limit=100)}
+    assert journaled == set(sfmc)
