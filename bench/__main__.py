@@ -9,9 +9,10 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
-from . import profile, report
+from . import profile, report, runtime
 from .patched import PATCHES
 from .processes import BENCH_ROOT, exit_on_sigterm
 from .runner import SCENARIO_NAMES, Options, run
@@ -22,6 +23,8 @@ QUICK_SIZES = [300]
 FULL_PG_SIZES = [10_000]
 QUICK_PG_SIZES = [300]
 QUICK_DURATION, QUICK_WARMUP = 0.5, 0.25
+FULL_RUNTIME_SIZES, FULL_RUNTIME_DUE = [100_000, 1_000_000], 100_000
+QUICK_RUNTIME_SIZES, QUICK_RUNTIME_DUE = [2_000], 1_000
 
 
 def _sizes(text: str) -> list[int]:
@@ -46,9 +49,10 @@ def _pg_sizes(text: str) -> list[int]:
 
 def _names(text: str) -> list[str]:
     names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = sorted(set(names) - set(SCENARIO_NAMES))
+    known = (*SCENARIO_NAMES, *runtime.RUNTIME_SCENARIOS)
+    unknown = sorted(set(names) - set(known))
     if unknown:
-        raise argparse.ArgumentTypeError(f"unknown scenarios {unknown}; known: {', '.join(SCENARIO_NAMES)}")
+        raise argparse.ArgumentTypeError(f"unknown scenarios {unknown}; known: {', '.join(known)}")
     return names
 
 
@@ -104,7 +108,26 @@ def _parser() -> argparse.ArgumentParser:
         "--scenarios",
         type=_names,
         default=[],
-        help="only these scenarios, comma-separated: " + ", ".join(SCENARIO_NAMES),
+        help="only these scenarios, comma-separated: "
+        + ", ".join((*SCENARIO_NAMES, *runtime.RUNTIME_SCENARIOS))
+        + " (naming only runtime ones runs only the runtime pass, and the other way round)",
+    )
+    parser.add_argument(
+        "--runtime-sizes",
+        type=_pg_sizes,
+        help="the runtime benchmarks (issue 11, SQLite, after the journeys passes): journey instances stored, "
+        "one pass per size (default 100000,1000000; quick 2000; '' for none)",
+    )
+    parser.add_argument(
+        "--runtime-due",
+        type=int,
+        help="of those, contacts due in the timed clock advance (default 100000; quick 1000)",
+    )
+    parser.add_argument(
+        "--no-runtime", dest="runtime", action="store_false", help="skip the runtime benchmarks"
+    )
+    parser.add_argument(
+        "--runtime-only", action="store_true", help="only the runtime benchmarks (no journeys passes)"
     )
     parser.add_argument(
         "--retries",
@@ -160,8 +183,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.store == "postgresql":
             parser.error("--no-postgresql and --store postgresql leave nothing to run")
         pg_sizes = []
+    scenarios = list(args.scenarios)
+    journeys_named = not scenarios or any(name in SCENARIO_NAMES for name in scenarios)
+    runtime_named = not scenarios or any(name in runtime.RUNTIME_SCENARIOS for name in scenarios)
+    if args.runtime_only and not args.runtime:
+        parser.error("--runtime-only and --no-runtime leave nothing to run")
+    runtime_sizes = args.runtime_sizes
+    if runtime_sizes is None:
+        runtime_sizes = QUICK_RUNTIME_SIZES if args.quick else FULL_RUNTIME_SIZES
+    if not args.runtime or not runtime_named or args.store == "postgresql":
+        runtime_sizes = []
+    runtime_due = args.runtime_due
+    if runtime_due is None:
+        runtime_due = QUICK_RUNTIME_DUE if args.quick else min([FULL_RUNTIME_DUE, *runtime_sizes])
+    if args.runtime_only or not journeys_named:
+        if not runtime_sizes:
+            parser.error("nothing to run: the runtime pass is off and no journeys scenario is named")
+        sizes: list[int] = []
+        pg_sizes = []
+    else:
+        sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
     options = Options(
-        sizes=args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES),
+        sizes=sizes,
         pg_sizes=pg_sizes,
         duration=args.duration if args.duration is not None else (QUICK_DURATION if args.quick else 5.0),
         warmup=args.warmup if args.warmup is not None else (QUICK_WARMUP if args.quick else 1.0),
@@ -172,15 +215,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         quick=args.quick,
         server_env=dict(_pair(item) for item in args.server_env),
         server_patches=list(args.server_patch),
-        scenarios=args.scenarios,
+        scenarios=scenarios,
         retries=args.retries if args.retries is not None else (0 if args.quick else 2),
         rounds=args.rounds if args.rounds is not None else (1 if args.quick else 3),
         quiet_wait=args.quiet_wait if args.quiet_wait is not None else (0.0 if args.quick else 30.0),
         **({"seed": args.seed} if args.seed is not None else {}),
     )
+    runtime_options = runtime.RuntimeOptions(
+        sizes=runtime_sizes,
+        due=runtime_due,
+        duration=options.duration,
+        warmup=options.warmup,
+        connections=options.connections,
+        rounds=options.rounds,
+        retries=options.retries,
+        quiet_wait=options.quiet_wait,
+        pin=options.pin,
+        floor=options.floor,
+        scenarios=scenarios,
+        server_env=options.server_env,
+        server_patches=options.server_patches,
+    )
     stores = [store for store, _sizes in options.passes()]
-    if not stores:
+    if not stores and not runtime_sizes:
         parser.error("--pg-sizes '' (or --no-postgresql) and --store postgresql leave nothing to run")
+    if runtime_sizes and any(size < runtime_due for size in runtime_sizes):
+        parser.error(
+            f"--runtime-sizes: every size must hold the {runtime_due:,} contacts due (--runtime-due)"
+        )
     if "postgresql" in stores:
         # Before the SQLite pass, not after it: a missing server is a setup error, not a skip.
         problem = postgresql_problem()
@@ -194,15 +256,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
-    stem = "quick" if options.quick else f"{now:%Y%m%d-%H%M%S}-{'-'.join(stores)}"
+    parts = [*stores, *(["runtime"] if runtime_sizes else [])]
+    stem = "quick" if options.quick else f"{now:%Y%m%d-%H%M%S}-{'-'.join(parts)}"
     if args.profile:
         if not profile.available():
             print("--profile needs py-spy: .venv/bin/pip install py-spy", file=sys.stderr)
             return 2
         options = replace(options, profile_dir=args.out / "profiles" / stem)
+        runtime_options = replace(runtime_options, profile_dir=options.profile_dir)
     facts = report.machine()
-    runs = run(options, lambda line: print(line, flush=True))
-    path, text = report.write(options, runs, facts, args.out / stem, now, args_list)
+    say = partial(print, flush=True)
+    runs = run(options, say) if stores else []
+    runtime_runs = runtime.run(runtime_options, say) if runtime_sizes else []
+    path, text = report.write(
+        options, runs, facts, args.out / stem, now, args_list, runtime_options, runtime_runs
+    )
     print()
     print(text)
     print(f"report: {path} and {path.with_suffix('.json')} ({time.perf_counter() - started:.0f} s)")

@@ -47,10 +47,12 @@ def _field(name: str, value: Any, model: dict[str, Any]) -> Field:
         if model["contact_key"] in value:
             head, tail = value.split(model["contact_key"], 1)
             return lambda y: head + y[1] + tail
-    return lambda y: value
+    return lambda _y: value
 
 
-def _writer(row: dict[str, Any], model: dict[str, Any]) -> tuple[list[str], Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
+def _writer(
+    row: dict[str, Any], model: dict[str, Any]
+) -> tuple[list[str], Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
     names = list(row)
     fields = [_field(name, row[name], model) for name in names]
     return names, lambda y: tuple(f(y) for f in fields)
@@ -87,7 +89,9 @@ def run(path: str, until_ms: int, template: dict[str, Any], batch: int = BATCH) 
         if not due:
             db.execute("COMMIT")
             break
-        updates, histories, messages = [], [], []
+        updates: list[tuple[Any, ...]] = []
+        histories: list[tuple[Any, ...]] = []
+        messages: list[tuple[Any, ...]] = []
         for instance_id, contact, event_instance_id, due_ms, data in due:
             address = orjson.loads(data)["event"][event_key]["Email"]
             y = (instance_id, contact, event_instance_id, due_ms, address)
@@ -105,13 +109,20 @@ def run(path: str, until_ms: int, template: dict[str, Any], batch: int = BATCH) 
     cpu = time.process_time() - cpu
     busy = machine_busy_seconds() - busy
     db.close()
-    return {"steps": steps, "seconds": seconds, "cpu_seconds": cpu, "other_cpu": max(0.0, busy - cpu) / seconds}
+    return {
+        "steps": steps,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "other_cpu": max(0.0, busy - cpu) / seconds,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.engine_floor", description=__doc__.splitlines()[0])
     parser.add_argument("--database", required=True)
-    parser.add_argument("--until", type=int, required=True, help="work what is due at or before this epoch ms")
+    parser.add_argument(
+        "--until", type=int, required=True, help="work what is due at or before this epoch ms"
+    )
     parser.add_argument("--batch", type=int, default=BATCH)
     args = parser.parse_args(argv)
     template = orjson.loads(sys.stdin.buffer.read())

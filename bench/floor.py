@@ -118,7 +118,14 @@ class Floor:
         fired = time.time_ns() // 1_000_000
         self.db.execute(
             _INSERT_EVENT,
-            (MID, data["EventDefinitionKey"], data["ContactKey"], instance_id, orjson.dumps(data.get("Data")).decode(), fired),
+            (
+                MID,
+                data["EventDefinitionKey"],
+                data["ContactKey"],
+                instance_id,
+                orjson.dumps(data.get("Data")).decode(),
+                fired,
+            ),
         )
         return 201, orjson.dumps({"eventInstanceId": instance_id})
 

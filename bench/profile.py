@@ -32,7 +32,10 @@ LAYERS = (
     ("gc_collect", "CPython garbage collector"),
     ("libc.so", "libc (I/O system calls, malloc, locks)"),
     ("libpython", "CPython interpreter and objects (C)"),
-    *((f"({name}.c:", "sqlite3 driver (C)") for name in ("cursor", "connection", "statement", "microprotocols", "util", "row")),
+    *(
+        (f"({name}.c:", "sqlite3 driver (C)")
+        for name in ("cursor", "connection", "statement", "microprotocols", "util", "row")
+    ),
     ("orjson", "orjson"),
     ("journeystack/api/", "journeystack api (routing, schemas, rendering)"),
     ("journeystack/services/", "journeystack services"),
@@ -126,12 +129,28 @@ def _short(frame: str) -> str:
     return f"{path.removeprefix('journeystack/')}: {name}"
 
 
-def summarize(folded: Path, top: int = 12) -> Summary:
+# Native frames of a thread that waits (for the GIL, a lock, a timer, the network), not works: py-spy
+# counts a thread blocked in C as busy, so summarize(waiting=False) drops these samples.
+WAITING = (
+    "PyThread_acquire_lock", "pthread_cond_timedwait", "pthread_cond_wait", "take_gil", "epoll_wait",
+    "epoll_pwait", "clock_nanosleep", "sem_clockwait", "sem_timedwait", "sem_wait", "select (", "poll (",
+)  # fmt: skip
+
+
+def _waits(frames: list[str]) -> bool:
+    return any(marker in frame for frame in frames[-4:] for marker in WAITING)
+
+
+def summarize(folded: Path, top: int = 12, *, waiting: bool = True) -> Summary:
+    """Shares of the samples in `folded`; without `waiting`, samples of threads that wait (WAITING)
+    are left out, so the shares are of CPU spent."""
     layers: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     leaves: Counter[str] = Counter()
     total = 0
     for frames, count in _stacks(folded):
+        if not waiting and _waits(frames):
+            continue
         total += count
         leaf = frames[-1]
         layers[_layer(leaf)] += count

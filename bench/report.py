@@ -34,6 +34,16 @@ from .runner import (
     SizeRun,
     starved,
 )
+from .runtime import (
+    ADVANCE,
+    EVENTS,
+    FLOOR_ADVANCE,
+    FLOOR_EVENTS,
+    RUNTIME_CEILING,
+    Advance,
+    RuntimeOptions,
+    RuntimeRun,
+)
 
 LABELS = {
     PUT_200: "PUT (200, update)",
@@ -227,7 +237,16 @@ def _pinning(run: SizeRun) -> str:
     return "not pinned"
 
 
-def markdown(options: Options, runs: list[SizeRun], facts: dict[str, Any], when: str, command: str) -> str:
+def markdown(
+    options: Options,
+    runs: list[SizeRun],
+    facts: dict[str, Any],
+    when: str,
+    command: str,
+    runtime_options: RuntimeOptions | None = None,
+    runtime_runs: list[RuntimeRun] | None = None,
+) -> str:
+    runtime_runs = runtime_runs or []
     groups = _by_store(runs)
     versions = sorted({f"{_database(r)} {r.database_version}" for r in runs if r.store != "sqlite"})
     lines = [
@@ -242,7 +261,11 @@ def markdown(options: Options, runs: list[SizeRun], facts: dict[str, Any], when:
         f"- journeystack: repository at {facts['git']}; code under test {facts['journeystack_source']['path']} "
         f"(source fingerprint {facts['journeystack_source']['fingerprint']}); load average at start "
         + " / ".join(f"{v:.2f}" for v in facts["load_average_at_start"]),
-        "- stores: " + "; ".join(f"**{_title(group[0])}**, {_pinning(group[0])}" for group in groups),
+        *(
+            ["- stores: " + "; ".join(f"**{_title(group[0])}**, {_pinning(group[0])}" for group in groups)]
+            if groups
+            else []
+        ),
         *(
             [f"- experiment: server environment {options.server_env}, patches {options.server_patches}"]
             if options.server_env or options.server_patches
@@ -277,6 +300,8 @@ def markdown(options: Options, runs: list[SizeRun], facts: dict[str, Any], when:
     lines += _health(runs)
     for run in runs:
         lines += _details(run)
+    if runtime_runs and runtime_options is not None:
+        lines += _runtime(runtime_options, runtime_runs)
     if any(run.profiles for run in runs):
         lines += ["", "## Where journeystack's time goes (py-spy, --gil)", ""]
         if options.profile_dir is not None:
@@ -284,6 +309,16 @@ def markdown(options: Options, runs: list[SizeRun], facts: dict[str, Any], when:
         for run in runs:
             for name, summary in run.profiles.items():
                 lines += profile.markdown(f"{LABELS.get(name, name)}, {run.journeys:,} journeys", summary)
+    if any(run.profiles for run in runtime_runs):
+        lines += ["", "## Where the runtime's time goes (py-spy --native, every working thread)", ""]
+        if options.profile_dir is not None:
+            lines += [f"Folded stacks: `{options.profile_dir}`.", ""]
+        for rt in runtime_runs:
+            for name, summary in rt.profiles.items():
+                lines += profile.markdown(
+                    f"{RUNTIME_LABELS.get(name, name)}, {rt.live:,} instances stored", summary,
+                    "samples of working threads (waits left out)",
+                )  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -465,7 +500,160 @@ def _health(runs: list[SizeRun]) -> list[str]:
     return lines
 
 
-def to_json(options: Options, runs: list[SizeRun], facts: dict[str, Any], when: str, command: str) -> bytes:
+# --- the runtime benchmarks (issue 11) -------------------------------------------------------------
+
+RUNTIME_LABELS = {
+    EVENTS: "POST /interaction/v1/events",
+    FLOOR_EVENTS: "floor: POST /interaction/v1/events",
+    RUNTIME_CEILING: "floor: GET /ping (generator ceiling)",
+    ADVANCE: "clock advance (engine)",
+    FLOOR_ADVANCE: "floor: the same steps on raw sqlite3",
+}
+EVENTS_TARGET = 2_500
+STEPS_TARGET = 10_000
+GROWTH_TARGET = 0.85
+
+
+def runtime_targets(runs: list[RuntimeRun]) -> list[Target]:
+    """Issue 11's targets: /events req/s, engine steps per CPU-second over 100k waiting contacts,
+    and the same with the most instances stored within 15%."""
+    found = []
+    events = [(r.live, x.rps) for r in runs if (x := r.result(EVENTS)) is not None]
+    found.append(
+        Target(
+            f"POST /interaction/v1/events >= {EVENTS_TARGET:,} req/s (one server process)",
+            ", ".join(f"{v:,.0f} req/s with {n:,} instances stored" for n, v in events) or "not measured",
+            all(v >= EVENTS_TARGET for _, v in events) if events else None,
+        )
+    )
+    advanced = [(r, a) for r in runs if (a := r.advance()) is not None]
+    if advanced:
+        small, first = advanced[0]
+        found.append(
+            Target(
+                f"engine >= {STEPS_TARGET:,} contact-steps/s per core, advancing over {small.due:,} waiting contacts",
+                f"{first.steps_per_cpu_second:,.0f} steps per CPU-second ({first.steps_per_second:,.0f}/s of wall "
+                f"time) with {small.live:,} instances stored",
+                first.steps_per_cpu_second >= STEPS_TARGET,
+            )
+        )
+    else:
+        found.append(Target(f"engine >= {STEPS_TARGET:,} contact-steps/s per core", "not measured", None))
+    if len(advanced) >= 2:
+        (small, first), (large, last) = advanced[0], advanced[-1]
+        ratio = last.steps_per_cpu_second / first.steps_per_cpu_second
+        found.append(
+            Target(
+                f"the same with {large.live:,} instances stored: within 15% of {small.live:,}",
+                f"{last.steps_per_cpu_second:,.0f} steps per CPU-second, {ratio:.0%} of {small.live:,}'s",
+                ratio >= GROWTH_TARGET,
+            )
+        )
+    else:
+        found.append(Target("the same with 1M instances stored: within 15%", "not measured", None))
+    return found
+
+
+def _rounds(values: list[float], unit: str = "") -> str:
+    return " / ".join(f"{v:,.0f}" for v in values) + unit
+
+
+def _advance_cell(a: Advance | None, every: list[Advance]) -> str:
+    if a is None:
+        return "-"
+    spread = f" (rounds {_rounds([x.steps_per_cpu_second for x in every])})" if len(every) > 1 else ""
+    return f"**{a.steps_per_cpu_second:,.0f}**{spread}"
+
+
+def _runtime(options: RuntimeOptions, runs: list[RuntimeRun]) -> list[str]:
+    sizes = " | ".join(f"{_size(r.live)} instances stored" for r in runs)
+    bar = " | ".join("---:" for _ in runs)
+    lines = [
+        "",
+        "## Runtime (issue 11): SQLite, 1 server process",
+        "",
+        f"Each size: a published journey `bench-due` (wait 1 day, email, wait 1 day) with {options.due:,} contacts "
+        "in its first wait, due within the same hour, and `bench-later` (wait 30 days, email) with the rest of the "
+        "instances stored; `POST /_journeystack/clock/advance {\"by\": \"1d\"}` takes every `bench-due` contact "
+        "up, sends its email and leaves it in its second wait: one contact-step each. Steps per CPU-second is the "
+        "steps over the server process's CPU time during the call (its rate on one whole core); wall-clock "
+        "steps/s also counts what the scheduler gave other processes. "
+        + (f"{options.rounds} rounds, a fresh copy of the seeded store each; the median round is shown." if options.rounds > 1 else ""),
+        "",
+        f"| engine | {sizes} |",
+        f"| --- | {bar} |",
+        "| contact-steps in the advance | " + " | ".join(f"{a.steps:,}" if (a := r.advance()) else "-" for r in runs) + " |",
+        "| **steps per CPU-second** (journeystack) | " + " | ".join(_advance_cell(r.advance(), r.advances) for r in runs) + " |",
+        "| wall time, steps/s | " + " | ".join(f"{a.seconds:.2f} s, {a.steps_per_second:,.0f}/s" if (a := r.advance()) else "-" for r in runs) + " |",
+        "| server CPU time (share of wall time) | " + " | ".join(f"{a.cpu_seconds:.2f} s ({a.cpu_seconds / a.seconds:.0%})" if (a := r.advance()) else "-" for r in runs) + " |",
+        "| CPU per step | " + " | ".join(f"{a.cpu_seconds / a.steps * 1e6:,.0f} µs" if (a := r.advance()) and a.steps else "-" for r in runs) + " |",
+        "| other processes' CPU during the advance | " + " | ".join(f"{a.other_cpu:.0%} of a core" if (a := r.advance()) else "-" for r in runs) + " |",
+        "| floor: steps per CPU-second (raw sqlite3, same rows) | " + " | ".join(_advance_cell(r.floor_advance(), r.floor_advances) for r in runs) + " |",
+        "| journeystack / floor (per CPU-second) | " + " | ".join(
+            f"{a.steps_per_cpu_second / f.steps_per_cpu_second:.2f}" if (a := r.advance()) and (f := r.floor_advance()) and f.steps_per_cpu_second else "-"
+            for r in runs) + " |",
+        "",
+        f"| events | {sizes} |",
+        f"| --- | {bar} |",
+    ]  # fmt: skip
+    names = [n for n in (EVENTS, FLOOR_EVENTS, RUNTIME_CEILING) if any(r.result(n) for r in runs)]
+    for name in names:
+        cells = []
+        for r in runs:
+            x = r.result(name)
+            if x is None:
+                cells.append("-")
+                continue
+            spread = f" ({_rounds(x.round_rps)})" if len(x.round_rps) > 1 else ""
+            cells.append(f"{x.rps:,.0f} req/s{spread}; p50 {_ms(x.p50_ms)} / p99 {_ms(x.p99_ms)} ms; "
+                         f"{x.server_us_per_request:,.0f} µs server CPU/req")  # fmt: skip
+        lines.append(f"| {RUNTIME_LABELS[name]} | " + " | ".join(cells) + " |")
+    if any(r.result(EVENTS) and r.result(FLOOR_EVENTS) for r in runs):
+        lines.append("| journeystack / floor | " + " | ".join(
+            f"{_ratio(r.result(EVENTS), r.result(FLOOR_EVENTS)):.2f}" if r.result(EVENTS) and r.result(FLOOR_EVENTS) else "-"
+            for r in runs) + " |")  # fmt: skip
+    if any(r.backlog for r in runs):
+        lines.append("| fired events not yet admitted when the window closed | " + " | ".join(
+            " / ".join(f"{b:,}" for b in r.backlog) if r.backlog else "-" for r in runs) + " |")  # fmt: skip
+    lines += [
+        "",
+        "`POST /events` runs with the engine thread of the same process admitting each fired contact into "
+        "`bench-later` meanwhile (its CPU is in the server's), as a real server does.",
+        "",
+        "### Targets (issue 11)",
+        "",
+        "| target | measured | holds |",
+        "| --- | --- | --- |",
+    ]
+    for t in runtime_targets(runs):
+        verdict = {True: "yes", False: "**no**", None: "not measured"}[t.holds]
+        lines.append(f"| {t.name} | {t.measured} | {verdict} |")
+    lines += ["", "### Every round", "", "| size | measurement | rounds |", "| --- | --- | --- |"]
+    for r in runs:
+        seeded = f"{_size(r.live)} (seeded in {r.seed_seconds:.1f} s, {r.database_bytes / 1e6:,.0f} MB)"
+        for label, every in (("journeystack advance", r.advances), ("floor advance", r.floor_advances)):
+            if every:
+                lines.append(f"| {seeded} | {label}: steps per CPU-second, steps/s, other CPU | " + "; ".join(
+                    f"{a.steps_per_cpu_second:,.0f}, {a.steps_per_second:,.0f}/s, {a.other_cpu:.0%}" for a in every) + " |")  # fmt: skip
+        for x in r.results:
+            statuses = ", ".join(f"{k}: {v:,}" for k, v in x.statuses.items())
+            errors = f"; ERRORS {x.errors}: {x.error_sample}" if x.errors else ""
+            lines.append(f"| {seeded} | {RUNTIME_LABELS[x.name]}: req/s (median round: server {x.server_cpu:.0%}, "
+                         f"other {x.other_cpu:.0%}, generator {x.generator_cpu:.0%}; {statuses}{errors}) | "
+                         f"{_rounds(x.round_rps or [x.rps])} |")  # fmt: skip
+    return lines
+
+
+def to_json(
+    options: Options,
+    runs: list[SizeRun],
+    facts: dict[str, Any],
+    when: str,
+    command: str,
+    runtime_options: RuntimeOptions | None = None,
+    runtime_runs: list[RuntimeRun] | None = None,
+) -> bytes:
+    runtime_runs = runtime_runs or []
     document = {
         "when": when,
         "command": command,
@@ -476,6 +664,13 @@ def to_json(options: Options, runs: list[SizeRun], facts: dict[str, Any], when: 
         # The issue's targets are those of one server process on SQLite.
         "targets": [asdict(t) for t in targets([run for run in runs if run.store == "sqlite"])],
     }
+    if runtime_options is not None and runtime_runs:
+        document["runtime"] = {
+            "options": asdict(runtime_options)
+            | {"profile_dir": str(runtime_options.profile_dir) if runtime_options.profile_dir else None},
+            "runs": [run.to_json() for run in runtime_runs],
+            "targets": [asdict(t) for t in runtime_targets(runtime_runs)],
+        }
     return orjson.dumps(document, option=orjson.OPT_INDENT_2)
 
 
@@ -486,13 +681,16 @@ def write(
     base: Path,
     now: dt.datetime,
     argv: list[str],
+    runtime_options: RuntimeOptions | None = None,
+    runtime_runs: list[RuntimeRun] | None = None,
 ) -> tuple[Path, str]:
     """Write `base`.md and `base`.json; returns (the Markdown's path, the Markdown)."""
     when = now.strftime("%Y-%m-%d %H:%M UTC")
     command = " ".join(["python -m bench", *argv])
     base.parent.mkdir(parents=True, exist_ok=True)
-    text = markdown(options, runs, facts, when, command)
-    for suffix, content in ((".md", text.encode()), (".json", to_json(options, runs, facts, when, command))):
+    text = markdown(options, runs, facts, when, command, runtime_options, runtime_runs)
+    json = to_json(options, runs, facts, when, command, runtime_options, runtime_runs)
+    for suffix, content in ((".md", text.encode()), (".json", json)):
         final = base.with_name(base.name + suffix)
         partial = final.with_name(final.name + ".tmp")
         partial.write_bytes(content)

@@ -33,17 +33,16 @@ For each size in `--runtime-sizes` (live instances stored; default 100000,100000
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 import tempfile
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,16 @@ from journeystack.storage.sql.store import SqlStore
 from journeystack.storage.sql.tables import journey_history, journey_instances
 
 from .loadgen import TOKEN_BODY, Plan, Result, Scenario, machine_busy_seconds, tree_cpu_seconds
-from .processes import _env, _pinned, cores, floor_command, generate, journeystack_command, serving, wait_for_quiet
+from .processes import (
+    _env,
+    _pinned,
+    cores,
+    floor_command,
+    generate,
+    journeystack_command,
+    serving,
+    wait_for_quiet,
+)
 from .profile import Summary, recording, summarize
 
 # The scenario names (--scenarios) of the runtime pass.
@@ -325,8 +333,9 @@ class _Rows:
         """Each probe's rows, rebuilt the way the bulk rows are, must equal what the engine wrote."""
         for index, (instance, history) in enumerate(probes):
             ids = (instance["id"], instance["event_instance_id"])
-            rebuilt = self.instance_row(index, instance["entered_ms"], ids), self.history_rows(
-                index, instance["entered_ms"], ids
+            rebuilt = (
+                self.instance_row(index, instance["entered_ms"], ids),
+                self.history_rows(index, instance["entered_ms"], ids),
             )
             if rebuilt != (instance, history):
                 raise AssertionError(
@@ -389,7 +398,9 @@ def seed(path: Path, live: int, due: int, workdir: Path, say: Callable[[str], No
             templates[journey] = _Rows(journey, probes[0])
             templates[journey].check(probes)
     _bulk(path, templates, due, later)
-    say(f"[runtime {live:,}] seeded {live:,} waiting contacts ({due:,} due) in {time.perf_counter() - started:.1f} s")
+    say(
+        f"[runtime {live:,}] seeded {live:,} waiting contacts ({due:,} due) in {time.perf_counter() - started:.1f} s"
+    )
     return Seeded(path, time.perf_counter() - started, path.stat().st_size)
 
 
@@ -423,7 +434,9 @@ def _bulk(path: Path, templates: dict[str, _Rows], due: int, later: int) -> None
             ids = (guid(journey, index, "instance"), guid(journey, index, "event"))
             row = rows.instance_row(index, entered, ids)
             instances.append(tuple(row[c] for c in INSTANCE_COLUMNS))
-            history.extend(tuple(h[c] for c in HISTORY_COLUMNS) for h in rows.history_rows(index, entered, ids))
+            history.extend(
+                tuple(h[c] for c in HISTORY_COLUMNS) for h in rows.history_rows(index, entered, ids)
+            )
             if len(instances) >= BATCH:
                 flush()
         flush()
@@ -505,13 +518,17 @@ def _step_template(path: Path, pristine: Path) -> dict[str, Any]:
     connection = sqlite3.connect(f"file:{pristine}?mode=ro", uri=True)
     connection.row_factory = sqlite3.Row
     try:
-        before = dict(connection.execute("SELECT * FROM journey_instances WHERE contact_key = ?", (contact,)).fetchone())
+        before = dict(
+            connection.execute("SELECT * FROM journey_instances WHERE contact_key = ?", (contact,)).fetchone()
+        )
     finally:
         connection.close()
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     connection.row_factory = sqlite3.Row
     try:
-        after = dict(connection.execute("SELECT * FROM journey_instances WHERE contact_key = ?", (contact,)).fetchone())
+        after = dict(
+            connection.execute("SELECT * FROM journey_instances WHERE contact_key = ?", (contact,)).fetchone()
+        )
         history = [
             dict(r)
             for r in connection.execute(
@@ -519,12 +536,22 @@ def _step_template(path: Path, pristine: Path) -> dict[str, Any]:
                 (contact, after["entered_ms"]),
             )
         ]
-        outbox = [dict(r) for r in connection.execute("SELECT * FROM engine_outbox WHERE contact_key = ?", (contact,))]
+        outbox = [
+            dict(r)
+            for r in connection.execute("SELECT * FROM engine_outbox WHERE contact_key = ?", (contact,))
+        ]
     finally:
         connection.close()
     for row in (*history, *outbox):
         row.pop("pk")
-    return {"contact_key": contact, "before": before, "after": after, "history": history, "outbox": outbox, "event_key": EVENT_OF[DUE]}
+    return {
+        "contact_key": contact,
+        "before": before,
+        "after": after,
+        "history": history,
+        "outbox": outbox,
+        "event_key": EVENT_OF[DUE],
+    }
 
 
 def _same_step(journeystack: Path, floor: Path, sample: list[str]) -> None:
@@ -533,13 +560,17 @@ def _same_step(journeystack: Path, floor: Path, sample: list[str]) -> None:
     def rows(path: Path, contact: str) -> tuple[Any, ...]:
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            instance = connection.execute("SELECT * FROM journey_instances WHERE contact_key = ?", (contact,)).fetchall()
+            instance = connection.execute(
+                "SELECT * FROM journey_instances WHERE contact_key = ?", (contact,)
+            ).fetchall()
             history = connection.execute(
-                f"SELECT {', '.join(HISTORY_COLUMNS)} FROM journey_history WHERE contact_key = ? ORDER BY pk", (contact,)
+                f"SELECT {', '.join(HISTORY_COLUMNS)} FROM journey_history WHERE contact_key = ? ORDER BY pk",
+                (contact,),
             ).fetchall()
             columns = [r[1] for r in connection.execute("PRAGMA table_info(engine_outbox)") if r[1] != "pk"]
             outbox = connection.execute(
-                f"SELECT {', '.join(columns)} FROM engine_outbox WHERE contact_key = ? ORDER BY pk", (contact,)
+                f"SELECT {', '.join(columns)} FROM engine_outbox WHERE contact_key = ? ORDER BY pk",
+                (contact,),
             ).fetchall()
             return instance, history, outbox
         finally:
@@ -548,7 +579,9 @@ def _same_step(journeystack: Path, floor: Path, sample: list[str]) -> None:
     for contact in sample:
         theirs, ours = rows(journeystack, contact), rows(floor, contact)
         if theirs != ours:
-            raise AssertionError(f"the engine floor wrote other rows than journeystack for {contact}: {ours} != {theirs}")
+            raise AssertionError(
+                f"the engine floor wrote other rows than journeystack for {contact}: {ours} != {theirs}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -565,6 +598,9 @@ class RuntimeOptions:
     floor: bool = True
     scenarios: list[str] = field(default_factory=list)
     profile_dir: Path | None = None
+    # Experiments, as in the journeys pass: journeystack's environment and bench.patched patches.
+    server_env: dict[str, str] = field(default_factory=dict)
+    server_patches: list[str] = field(default_factory=list)
 
     def wants(self, name: str) -> bool:
         return not self.scenarios or name in self.scenarios
@@ -625,8 +661,8 @@ def _size_run(options: RuntimeOptions, live: int, workdir: Path, say: Callable[[
         assert best is not None
         return best
 
-    env = {"JOURNEYSTACK_ADMIN_TOKEN": ADMIN_TOKEN}
-    command = partial(journeystack_command, f"sqlite:///{ours.resolve()}", [])
+    env = {**options.server_env, "JOURNEYSTACK_ADMIN_TOKEN": ADMIN_TOKEN}
+    command = partial(journeystack_command, f"sqlite:///{ours.resolve()}", options.server_patches)
     for number in range(1, options.rounds + 1):
         if options.rounds > 1:
             say(f"{tag} round {number} of {options.rounds}")
@@ -646,7 +682,9 @@ def _size_run(options: RuntimeOptions, live: int, workdir: Path, say: Callable[[
                     f"({advance.steps_per_second:,.0f}/s), server CPU {advance.cpu_seconds:.2f} s "
                     f"({advance.steps_per_cpu_second:,.0f} steps per CPU-second), other {advance.other_cpu:.0%}")  # fmt: skip
                 if advance.steps != options.due:
-                    raise RuntimeError(f"the advance worked {advance.processed}; expected {options.due:,} steps")
+                    raise RuntimeError(
+                        f"the advance worked {advance.processed}; expected {options.due:,} steps"
+                    )
             if options.wants(EVENTS):
                 if options.profile_dir is not None:
                     folded = options.profile_dir / f"runtime-{live}-{EVENTS}.folded"
@@ -691,10 +729,3 @@ def _size_run(options: RuntimeOptions, live: int, workdir: Path, say: Callable[[
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{path}{suffix}")
     return current
-
-
-def utc(ms: int) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-__all__ = ["RUNTIME_SCENARIOS", "RuntimeOptions", "RuntimeRun", "run", "seed", "replace"]

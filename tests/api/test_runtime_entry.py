@@ -296,3 +296,49 @@ def test_a_new_version_leaves_the_old_one_finishing(cp: ControlCase) -> None:
         ("", "Complete"),
     ]
     assert [row["versionNumber"] for row in history(cp.api, "early")] == [1, 1, 1, 1]
+
+
+def test_a_contact_filtered_out_does_not_use_up_its_once_and_done_entry(cp: ControlCase) -> None:
+    event_definition(cp.api, KEY)
+    body = _one_wait("once-filtered", entry_mode="OnceAndDone")
+    body["triggers"][0]["configurationArguments"] = {
+        "criteria": condition(f"Event.{KEY}.Plan", "Equal", "gold")
+    }  # type: ignore[index]
+    published(cp.api, body)
+    fire(cp.api, "c1", KEY, Plan="tin")
+    Clock(cp).settle()
+    fire(cp.api, "c1", KEY, Plan="gold")
+    Clock(cp).settle()
+    assert [r["status"] for r in history(cp.api, "c1")] == [
+        "DidNotMeetEntryCriteria",
+        "MetCriteria",
+        "Waiting",
+    ]
+
+
+def test_an_event_enters_at_most_ten_journeys_the_oldest_first(cp: ControlCase) -> None:
+    event_definition(cp.api, KEY)
+    for n in range(11):
+        published(cp.api, _one_wait(f"j{n:02d}"))
+    fire(cp.api, "c1", KEY)
+    Clock(cp).settle()
+    keys = sorted(m["definitionKey"] for m in membership(cp.api, "c1")["contactMemberships"])
+    assert keys == [f"j{n:02d}" for n in range(10)]
+
+
+def test_a_deleted_finishing_version_ejects_its_contacts_when_their_wait_ends(cp: ControlCase) -> None:
+    event_definition(cp.api, KEY)
+    first = published(cp.api, _one_wait("gone"))
+    clock = Clock(cp)
+    clock.start_at()
+    fire(cp.api, "c1", KEY)
+    clock.settle()
+    published(cp.api, _one_wait("gone"))  # version 1 is Finishing (Unpublished) now
+    assert cp.api.delete(f"{BASE}/{first['id']}?versionNumber=1").status_code == 200
+    clock.advance("2d")
+    last = history(cp.api, "c1")[-1]
+    assert (last["status"], last["message"]) == (
+        "Ejected",
+        "The journey version is Deleted: the contact was ejected.",
+    )
+    assert membership(cp.api, "c1")["contactsNotFound"] == ["c1"]

@@ -275,7 +275,7 @@ def _timers(engine: Engine, uow: UnitOfWork, horizon: int) -> Processed:
         version = batch.version(instance.definition_id)
         if version is None or version.status not in _FINISHING_OR_RUNNING:
             status = version.status.value if version is not None else "Deleted"
-            _eject_unplanned(batch, instance, at, f"The journey version is {status}.")
+            _eject(engine, batch, version, instance, at, f"The journey version is {status}: the contact was ejected.")
             continue
         if version.status is Status.PAUSED:
             instance.held_due_ms, instance.due_ms = instance.due_ms, None
@@ -288,6 +288,20 @@ def _timers(engine: Engine, uow: UnitOfWork, horizon: int) -> Processed:
         steps.wake(plan, instance, at, batch.effects)
     batch.write(latest)
     return Processed(steps=len(due))
+
+
+def _eject(
+    engine: Engine, batch: _Batch, version: JourneyVersion | None, instance: Instance, at: int, message: str
+) -> None:
+    """End an instance whose version no longer runs (deleted or stopped under it), with its history row."""
+    try:
+        plan = engine.plan(version) if version is not None else None
+    except PlanError:
+        plan = None
+    if plan is None:
+        _eject_unplanned(batch, instance, at, message)
+    else:
+        steps.eject(plan, instance, at, batch.effects, message)
 
 
 def _eject_unplanned(batch: _Batch, instance: Instance, at: int, message: str) -> None:
