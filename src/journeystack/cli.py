@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -111,7 +112,17 @@ def worker_app() -> Starlette:
     from journeystack.api.app import app_from_environment
 
     configure_logging(load_settings().log_level)
-    return app_from_environment()
+    app = app_from_environment()
+    freeze_start_up_heap()
+    return app
+
+
+def freeze_start_up_heap() -> None:
+    """Keep what a server process built at start (modules, settings, the app) out of every later
+    garbage-collection pass: it lives as long as the process. Done here, at process start, and
+    never in create_app, which tests and embedders call many times in one process."""
+    gc.collect()
+    gc.freeze()
 
 
 def _serve(settings: Settings) -> int:
@@ -155,7 +166,9 @@ def _serve(settings: Settings) -> int:
         os.environ.update(settings_environment(settings))
         uvicorn.run("journeystack.cli:worker_app", factory=True, workers=settings.workers, **options)
     else:
-        uvicorn.run(create_app(settings), **options)
+        app = create_app(settings)
+        freeze_start_up_heap()
+        uvicorn.run(app, **options)
     return 0
 
 

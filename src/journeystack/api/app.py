@@ -11,7 +11,6 @@ worker threads.
 from __future__ import annotations
 
 import contextlib
-import gc
 import itertools
 import logging
 import re
@@ -44,7 +43,7 @@ from .state import AppState
 
 log = logging.getLogger("journeystack.api")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class JourneystackApi:
@@ -83,7 +82,9 @@ class JourneystackApi:
         started = time.perf_counter()
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         given_id = headers.get("x-request-id", "")
-        request_id = given_id if _REQUEST_ID.match(given_id) else f"{self._id_prefix}{next(self._ids):016x}"
+        request_id = (
+            given_id if _REQUEST_ID.fullmatch(given_id) else f"{self._id_prefix}{next(self._ids):016x}"
+        )
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         path = raw_path.decode("latin-1")
         request: ApiRequest | None = None
@@ -238,9 +239,6 @@ def create_app(
         if api.inline:
             store.keep_reader_on_this_thread()  # the event loop's thread, where handlers run
         worker.start()
-        # Everything built so far lives as long as the process: keep it out of every GC pass.
-        gc.collect()
-        gc.freeze()
         try:
             yield
         finally:

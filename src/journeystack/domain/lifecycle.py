@@ -9,6 +9,7 @@ from typing import Any
 
 from journeystack.errors import InvalidRequest, InvalidStateTransition, NotFound, Problem
 
+from .journey import RUNNING as RUNNING  # re-exported; its one home is domain/journey.py
 from .journey import JourneyVersion, Status
 
 
@@ -32,7 +33,6 @@ _ALLOWED: dict[str, frozenset[Status]] = {
     "pause": frozenset({Status.PUBLISHED}),
     "resume": frozenset({Status.PAUSED}),
 }
-RUNNING = frozenset({Status.PUBLISHED, Status.PAUSED})
 
 
 def allows(status: Status, verb: str) -> bool:

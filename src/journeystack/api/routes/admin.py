@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 PREFIX = "/_journeystack"
 TAG = "control-plane"
-_STATUS_FILTER = re.compile(r"^[1-5](\d\d|xx)$", re.IGNORECASE)
+_STATUS_FILTER = re.compile(r"[1-5]([0-9][0-9]|xx)", re.IGNORECASE)
 DEFAULT_JOURNAL_LIMIT = 50
 
 
@@ -82,7 +82,7 @@ def routes(control: ControlPlane) -> list[Route]:
     def journal(request: ApiRequest) -> ApiResponse:
         q = request.query
         status = q.get("status") or None
-        if status is not None and not _STATUS_FILTER.match(status):
+        if status is not None and not _STATUS_FILTER.fullmatch(status):
             raise InvalidRequest(
                 [Problem("status must be a status such as 429, or a class such as 5xx.", 10005, "status")]
             )

@@ -60,7 +60,7 @@ from __future__ import annotations
 
 from .activities import KNOWN_TYPES
 from .problems import ERROR, WARNING, SpecProblem
-from .publish import EventDefinitionExists, check_publishable
+from .publish import EventDefinitionExists, EventReference, check_publishable, event_reference
 from .structure import check_structure
 
 __all__ = [
@@ -68,7 +68,9 @@ __all__ = [
     "KNOWN_TYPES",
     "WARNING",
     "EventDefinitionExists",
+    "EventReference",
     "SpecProblem",
     "check_publishable",
     "check_structure",
+    "event_reference",
 ]
