@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     public_url: str | None = None
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     max_json_depth: int = Field(default=64, ge=8)
+    # SOAP: objects in one Create/Update/Delete (SFMC's synchronous batch size), and the length of
+    # one filter value (a `like` pattern).
+    soap_max_objects: int = Field(default=50, ge=1)
+    soap_max_filter_value_length: int = Field(default=1000, ge=1)
     token_lifetime_seconds: int = Field(default=1200, ge=60)
     log_level: str = "info"
     access_log: bool = True

@@ -107,7 +107,8 @@ def parse_envelope(body: bytes) -> Envelope:
     """The request in a SOAP envelope. Raises SoapParseError."""
     try:
         root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ParseError, DefusedXmlException, ValueError) as error:
+    except (ParseError, DefusedXmlException, ValueError, LookupError) as error:
+        # LookupError: an XML declaration naming an encoding Python does not know.
         raise SoapParseError(f"The request is not well-formed XML: {error}") from None
     if local(root.tag) != "Envelope":
         raise SoapParseError("The request is not a SOAP envelope.")

@@ -132,6 +132,10 @@ class FolderRepository(Protocol):
 
     def list(self, mid: int) -> list[Folder]: ...
 
+    def child_named(self, mid: int, parent_id: int, content_type: str, name: str) -> Folder | None:
+        """The folder of that name and content type below `parent_id`, if there is one."""
+        ...
+
     def next_id(self) -> int:
         """An id no folder of any business unit has yet."""
         ...

@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from journeystack import __version__
+from journeystack.domain.queries import MAX_BIG_INTEGER
 from journeystack.errors import InvalidRequest, InvalidSnapshot, Problem
 from journeystack.services import admin
 
@@ -62,21 +63,25 @@ def routes(control: ControlPlane) -> list[Route]:
     def reset(request: ApiRequest) -> ApiResponse:
         result = admin.reset_state(
             store,
-            query_int(request.query, "mid"),
+            query_int(request.query, "mid", maximum=MAX_BIG_INTEGER),
             tokens=query_bool(request.query, "tokens", False),
             token_cache=control.state.tokens,
         )
         return json_response(render_reset(result))
 
     def export_snapshot(request: ApiRequest) -> ApiResponse:
-        return json_response(admin.export_snapshot(store, query_int(request.query, "mid")))
+        return json_response(
+            admin.export_snapshot(store, query_int(request.query, "mid", maximum=MAX_BIG_INTEGER))
+        )
 
     def import_snapshot(request: ApiRequest) -> ApiResponse:
         try:
             raw = parse_json_object(request.body, max_depth=depth)
         except InvalidRequest as error:
             raise InvalidSnapshot(error.problems) from None
-        result = admin.import_snapshot(store, raw, mid=query_int(request.query, "mid"))
+        result = admin.import_snapshot(
+            store, raw, mid=query_int(request.query, "mid", maximum=MAX_BIG_INTEGER)
+        )
         return json_response(render_import(result))
 
     def journal(request: ApiRequest) -> ApiResponse:
@@ -87,7 +92,12 @@ def routes(control: ControlPlane) -> list[Route]:
                 [Problem("status must be a status such as 429, or a class such as 5xx.", 10005, "status")]
             )
         limit = query_int(q, "limit") or DEFAULT_JOURNAL_LIMIT
-        query = JournalQuery(path=q.get("path") or None, status=status, mid=query_int(q, "mid"), limit=limit)
+        query = JournalQuery(
+            path=q.get("path") or None,
+            status=status,
+            mid=query_int(q, "mid", maximum=MAX_BIG_INTEGER),
+            limit=limit,
+        )
         entries = control.journal.entries(query)
         return json_response({"enabled": control.journal.enabled, "count": len(entries), "entries": entries})
 

@@ -14,7 +14,7 @@ from journeystack.domain.journey import (
     JourneyVersion,
     StoredJourney,
 )
-from journeystack.domain.queries import Page
+from journeystack.domain.queries import MAX_INTEGER, Page
 from journeystack.errors import InvalidRequest, Problem
 
 # Members the server owns: ignored when a client sends them (SFMC: "can never be updated").
@@ -36,6 +36,10 @@ ATTRIBUTES = frozenset({"key", "name", "description", "workflowApiVersion", "ent
 
 _MISSING_CODE = 10002
 _TYPE_CODE = 10001
+_VALUE_CODE = 10005
+# Pydantic's errors for a value of the right type outside what is accepted.
+_VALUE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal",
+                           "string_too_short", "string_too_long", "too_short", "too_long"})  # fmt: skip
 
 
 class JourneyCreate(BaseModel):
@@ -80,7 +84,7 @@ class JourneyUpdate(JourneyCreate):
 
     model_config = ConfigDict(extra="allow", title="JourneyUpdate")
 
-    version: int = Field(ge=1, description="The version to update.")
+    version: int = Field(ge=1, le=MAX_INTEGER, description="The version to update.")
     modifiedDate: StrictStr | None = Field(
         default=None, description="Must equal, character for character, the modifiedDate last returned."
     )
@@ -99,6 +103,8 @@ def problems_of(error: ValidationError) -> list[Problem]:
         where = ".".join(str(part) for part in item["loc"])
         if item["type"] == "missing":
             problems.append(Problem(f"{where} is required.", _MISSING_CODE, where))
+        elif item["type"] in _VALUE_ERRORS:
+            problems.append(Problem(f"{where}: {item['msg']}.", _VALUE_CODE, where))
         else:
             problems.append(Problem(f"{where}: {item['msg']}.", _TYPE_CODE, where))
     return problems
