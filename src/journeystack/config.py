@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from journeystack.domain.auth import ALL_SCOPES, InstalledPackage
+from journeystack.domain.limits import Limits
 
 DEFAULT_DATA_DIR = Path(".journeystack")
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATA_DIR / 'journeystack.db'}"
@@ -69,6 +70,12 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=0.1, gt=0)
     # A claimed operation whose worker has not finished it within this time is taken over.
     operation_lease_seconds: float = Field(default=30.0, gt=0)
+    # Claims of one operation before it is given up with status Error.
+    operation_attempts: int = Field(default=3, ge=1)
+    # Problems one report lists (400 validationErrors, publish/validate status, audit entry), and
+    # the UTF-8 bytes of each message.
+    max_reported_problems: int = Field(default=100, ge=1)
+    max_problem_message_bytes: int = Field(default=1024, ge=64)
     strict_scopes: bool = False
     # The control plane under /_journeystack/ (docs/control-plane.md); false makes it answer 404.
     control_plane: bool = True
@@ -90,6 +97,14 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return json.loads(value) if value.strip() else []
         return value
+
+    def limits(self) -> Limits:
+        """The work limits services apply."""
+        return Limits(
+            reported_problems=self.max_reported_problems,
+            problem_message_bytes=self.max_problem_message_bytes,
+            operation_attempts=self.operation_attempts,
+        )
 
     def installed_packages(self) -> list[InstalledPackage]:
         """The packages that may ask for tokens (the default one when none is configured)."""

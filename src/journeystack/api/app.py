@@ -222,7 +222,9 @@ def create_app(
     store = SqlStore(
         settings.database_url, pool_size=settings.pool_size, max_overflow=settings.pool_max_overflow
     )
-    ctx = ServiceContext(uow=store, clock=clock or SystemClock(), ids=ids or RandomIds())
+    ctx = ServiceContext(
+        uow=store, clock=clock or SystemClock(), ids=ids or RandomIds(), limits=settings.limits()
+    )
     token_service = TokenService(
         ctx, settings.installed_packages(), lifetime_seconds=settings.token_lifetime_seconds
     )

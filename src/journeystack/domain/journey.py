@@ -23,7 +23,8 @@ from journeystack.errors import (
 
 from .dates import parse_canonical
 from .ids import IdGenerator
-from .spec import check_structure, event_reference
+from .limits import Limits
+from .spec import bounded, check_structure, event_reference
 
 
 class Status(StrEnum):
@@ -144,9 +145,12 @@ def check_selectors(
         raise InvalidRequest([Problem("key does not match the key in the path.", 10005, "key")])
 
 
-def check_savable(definition: JourneyDefinition) -> None:
-    """The Journey Spec's save-time checks. Raises SpecValidationFailed naming every problem."""
+def check_savable(definition: JourneyDefinition, limits: Limits | None = None) -> None:
+    """The Journey Spec's save-time checks. Raises SpecValidationFailed naming every problem (up
+    to the limits' count, then how many more)."""
+    limits = limits or Limits()
     problems = check_structure(spec_document(definition))
+    problems = bounded(problems, limits.reported_problems, limits.problem_message_bytes)
     if problems:
         raise SpecValidationFailed([Problem(p.message, int(p.code), p.path) for p in problems])
 

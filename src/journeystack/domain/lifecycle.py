@@ -81,6 +81,8 @@ class Operation:
     finished_ms: int | None = None
     errors: tuple[OperationProblem, ...] = ()
     warnings: tuple[OperationProblem, ...] = ()
+    # How many times a worker has claimed it (a claim taken over after its lease counts again).
+    attempts: int = 0
 
 
 GUARDRAIL_ACTIONS = ("Stop", "Resume")

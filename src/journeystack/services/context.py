@@ -1,4 +1,4 @@
-"""What every service needs: units of work, the clock and the id generator."""
+"""What every service needs: units of work, the clock, the id generator and the work limits."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from journeystack.domain.clock import Clock, SystemClock
 from journeystack.domain.ids import IdGenerator, RandomIds
+from journeystack.domain.limits import Limits
 from journeystack.storage.ports import UnitOfWorkFactory
 
 
@@ -14,3 +15,4 @@ class ServiceContext:
     uow: UnitOfWorkFactory
     clock: Clock = field(default_factory=SystemClock)
     ids: IdGenerator = field(default_factory=RandomIds)
+    limits: Limits = field(default_factory=Limits)

@@ -33,7 +33,7 @@ def create_journey(
     the latest version is a Draft: SFMC's docs are silent; journeystack refuses rather than overwrite
     (docs/differences.md).
     """
-    rules.check_savable(definition)
+    rules.check_savable(definition, ctx.limits)
     with ctx.uow(write=True) as uow:
         definition = assign_category(ctx, uow, mid, definition)
         latest = uow.journeys.latest(mid, key=definition.key)
@@ -115,7 +115,7 @@ def update_journey(
     compare-and-swap UPDATE, so of many concurrent updates from the same state exactly one wins.
     """
     rules.check_selectors(definition, version, query_version=query_version, path_key=path_key)
-    rules.check_savable(definition)
+    rules.check_savable(definition, ctx.limits)
     selector = {"journey_id": journey_id} if journey_id is not None else {"key": definition.key}
     with ctx.uow(write=True) as uow:
         definition = assign_category(ctx, uow, mid, definition)

@@ -200,31 +200,45 @@ class _Graph:
                 out.append(site.problem(UNREACHABLE, "", text))
 
     def _check_cycles(self, out: list[SpecProblem]) -> None:
-        # Iterative depth-first search, so long journeys cannot hit the recursion limit.
+        # Iterative depth-first search, so long journeys cannot hit the recursion limit. Each back
+        # edge costs O(1): its loop is named by a few of its activities, never spelt out whole
+        # (a 1,000-activity chain with many back edges would otherwise write megabytes).
         done: set[str] = set()
         for root in self.sites:
             if root in done:
                 continue
             stack: list[tuple[str, int]] = [(root, 0)]
-            on_path = {root}
+            depth_of = {root: 0}
             while stack:
                 node, position = stack[-1]
                 links = self.edges[node]
                 if position == len(links):
                     stack.pop()
-                    on_path.discard(node)
+                    del depth_of[node]
                     done.add(node)
                     continue
                 stack[-1] = (node, position + 1)
                 outcome, target = links[position]
-                if target in on_path:
-                    loop = [n for n, _ in stack[[n for n, _ in stack].index(target) :]] + [target]
+                if target in depth_of:
                     site = self.sites[node][0]
-                    text = f"outcomes[{outcome}].next {target!r} closes a loop: {' -> '.join(loop)}"
+                    loop = _loop_text(stack, depth_of[target], target)
+                    text = f"outcomes[{outcome}].next {target!r} closes a loop: {loop}"
                     out.append(site.problem(CYCLE, f"outcomes[{outcome}].next", text))
                 elif target not in done:
+                    depth_of[target] = len(stack)
                     stack.append((target, 0))
-                    on_path.add(target)
+
+
+def _loop_text(stack: list[tuple[str, int]], start: int, target: str) -> str:
+    """`a -> b -> a`, or for a long loop its first and last steps and how many lie between."""
+    length = len(stack) - start
+    if length <= 6:
+        keys = [key for key, _ in stack[start:]]
+    else:
+        head = [key for key, _ in stack[start : start + 3]]
+        tail = [key for key, _ in stack[-2:]]
+        keys = [*head, f"... ({length - 5} more) ...", *tail]
+    return " -> ".join([*keys, target])
 
 
 def _is_link(target: Any, keys: Mapping[str, Any], own_key: str) -> bool:
