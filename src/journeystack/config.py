@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     # the UTF-8 bytes of each message.
     max_reported_problems: int = Field(default=100, ge=1)
     max_problem_message_bytes: int = Field(default=1024, ge=64)
+    # Bytes of journeys one list answer may carry (a larger page is refused with a 400).
+    max_response_bytes: int = Field(default=32 * 1024 * 1024, ge=65536)
     strict_scopes: bool = False
     # The control plane under /_journeystack/ (docs/control-plane.md); false makes it answer 404.
     control_plane: bool = True
@@ -104,6 +106,7 @@ class Settings(BaseSettings):
             reported_problems=self.max_reported_problems,
             problem_message_bytes=self.max_problem_message_bytes,
             operation_attempts=self.operation_attempts,
+            response_bytes=self.max_response_bytes,
         )
 
     def installed_packages(self) -> list[InstalledPackage]:

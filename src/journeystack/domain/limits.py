@@ -14,3 +14,5 @@ class Limits:
     # Runs of a publish or validate before it is given up with status Error: a run that crashes its
     # process, or fails, is taken over after its lease, but not forever.
     operation_attempts: int = 3
+    # Bytes of stored Journey Spec documents one list answer may carry.
+    response_bytes: int = 32 * 1024 * 1024

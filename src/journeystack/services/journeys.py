@@ -12,10 +12,11 @@ from journeystack.errors import (
     InvalidRequest,
     NotFound,
     Problem,
+    ResponseTooLarge,
     StaleModifiedDate,
     VersionNotEditable,
 )
-from journeystack.storage.ports import WriteConflict
+from journeystack.storage.ports import TooMuchToRead, WriteConflict
 
 from .context import ServiceContext
 from .folders import assign_category
@@ -90,9 +91,26 @@ def read_journey(
 def list_journeys(
     ctx: ServiceContext, mid: int, query: JourneyQuery, *, with_spec: bool
 ) -> Page[JourneyVersion]:
-    """A page of journey versions; without `with_spec` the Journey Spec documents are not loaded."""
-    with ctx.uow() as uow:
-        return uow.journeys.list(mid, query, with_spec=with_spec)
+    """A page of journey versions; without `with_spec` the Journey Spec documents are not loaded.
+
+    Raises ResponseTooLarge when the page's documents add up to more than the limit
+    (JOURNEYSTACK_MAX_RESPONSE_BYTES): SFMC documents no such bound, but one answer of 50 journeys
+    of 4 MiB is 200 MiB built in memory, so journeystack refuses it and names the way out."""
+    budget = ctx.limits.response_bytes
+    try:
+        with ctx.uow() as uow:
+            return uow.journeys.list(mid, query, with_spec=with_spec, spec_budget=budget)
+    except TooMuchToRead:
+        raise ResponseTooLarge(
+            [
+                Problem(
+                    f"This page of journeys is larger than the {budget}-byte limit "
+                    "(JOURNEYSTACK_MAX_RESPONSE_BYTES); ask for a smaller $pageSize, or leave out extras.",
+                    10005,
+                    "$pageSize",
+                )
+            ]  # fmt: skip
+        ) from None
 
 
 def update_journey(

@@ -185,8 +185,9 @@ def render(version: JourneyVersion, *, activities: bool = True, stats: bool = Fa
     wire = _head(version)
     wire.update(version.definition.spec)
     if not activities:
-        wire["activities"] = []
-        wire["triggers"] = []
+        # SFMC's list items carry neither (recorded mocks, fidelity audit §1): a journey's bulk.
+        wire.pop("activities", None)
+        wire.pop("triggers", None)
     wire.update(_tail(version, stats))
     return wire
 
