@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from journeystack import __version__, cli_admin
-from journeystack.config import Settings, load_settings, settings_environment
+from journeystack.config import DEFAULT_PACKAGE, Settings, load_settings, settings_environment
 from journeystack.logs import configure_logging
 
 if TYPE_CHECKING:
@@ -143,11 +143,12 @@ def _serve(settings: Settings) -> int:
     out.write(
         f"  REST/auth: {scheme}://{settings.host}:{settings.port}/  (POST /v2/token, /interaction/v1/..., SOAP /Service.asmx)\n"
     )
+    default = DEFAULT_PACKAGE.to_domain()
     for package in settings.installed_packages():
         mids = ", ".join(str(m) for m in package.mids)
-        out.write(
-            f"  package:   client_id={package.client_id} client_secret={package.client_secret} MIDs={mids}\n"
-        )
+        # A configured secret is never printed; only the built-in default one, which is public.
+        secret = f" client_secret={package.client_secret}" if package == default else ""
+        out.write(f"  package:   client_id={package.client_id}{secret} MIDs={mids}\n")
     if settings.workers > 1:
         out.write(f"  workers:   {settings.workers} processes\n")
     settings = cli_admin.prepare_serve(settings, out)  # seed, admin token

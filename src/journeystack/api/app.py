@@ -177,12 +177,19 @@ def _bearer(header: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
+# A Host header as RFC 3986 allows it: a name or IPv4 address, or a bracketed IPv6 address, and
+# an optional port. Anything else is never copied into a URL journeystack answers with.
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+                   r"|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")  # fmt: skip
+
+
 def _base_url(scope: Scope, headers: dict[str, str]) -> str:
-    host = headers.get("host")
-    if not host:
+    host = headers.get("host", "")
+    if not _HOST.fullmatch(host):
         server = scope.get("server") or ("127.0.0.1", 80)
-        host = f"{server[0]}:{server[1]}"
-    return f"{scope.get('scheme', 'http')}://{host}/"
+        host = f"{server[0]}:{server[1]}" if ":" not in str(server[0]) else f"[{server[0]}]:{server[1]}"
+    scheme = "https" if scope.get("scheme") == "https" else "http"
+    return f"{scheme}://{host}/"
 
 
 async def _send(send: Send, response: ApiResponse) -> None:
