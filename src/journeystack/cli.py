@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -96,14 +97,49 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
+class StartFailed(Exception):
+    """The store cannot be used; the message says what is wrong and how to fix it, in one line."""
+
+
 def _upgrade(settings: Settings) -> None:
+    """Apply pending migrations. Raises StartFailed (unknown dialect, unreachable or read-only)."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
     from journeystack.storage.sql.store import SqlStore
 
-    store = SqlStore(settings.database_url, pool_size=1, max_overflow=0)
+    shown = _display_url(settings)
+    try:
+        store = SqlStore(settings.database_url, pool_size=1, max_overflow=0)
+    except (NoSuchModuleError, ArgumentError, ValueError) as error:
+        raise StartFailed(
+            f"the database URL {shown} is not one journeystack can use ({_first_line(error)}); use "
+            "sqlite:///path/to/file.db or postgresql+psycopg://user:password@host:5432/database"
+        ) from None
+    except OSError as error:
+        raise StartFailed(f"cannot create the database at {shown}: {error.strerror or error}") from None
     try:
         store.upgrade()
+    except (SQLAlchemyError, OSError) as error:
+        detail = _first_line(getattr(error, "orig", None) or error)
+        if "readonly" in detail.replace("-", "").replace(" ", "").lower():
+            hint = "journeystack writes to its database: check the file's and its folder's permissions"
+        else:
+            hint = "is the database server running, and are the URL, user and password right?"
+        raise StartFailed(f"cannot use the database at {shown}: {detail}; {hint}") from None
     finally:
         store.dispose()
+
+
+def _display_url(settings: Settings) -> str:
+    try:
+        return settings.database_url_for_display()
+    except Exception:
+        return "(unparseable URL)"
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return (lines[0] if lines else type(error).__name__)[:300]
 
 
 def worker_app() -> Starlette:
@@ -131,11 +167,20 @@ def _serve(settings: Settings) -> int:
     from journeystack.api.app import create_app
 
     configure_logging(settings.log_level)
-    # Migrate once, before any worker exists (the workers' own check then finds nothing to do).
-    _upgrade(settings)
     if (settings.tls_cert is None) != (settings.tls_key is None):
         sys.stderr.write("journeystack: --tls-cert and --tls-key go together\n")
         return 2
+    # A start that fails must change nothing: make sure the port can be had before migrating and
+    # loading a seed into a database another server may be serving.
+    busy = port_problem(settings.host, settings.port)
+    if busy is not None:
+        sys.stderr.write(
+            f"journeystack: cannot listen on {settings.host}:{settings.port} ({busy}); nothing was changed "
+            "(no migration, no seed). Stop the server using it, or choose another --port.\n"
+        )
+        return 2
+    # Migrate once, before any worker exists (the workers' own check then finds nothing to do).
+    _upgrade(settings)
     scheme = "https" if settings.tls_cert else "http"
     out = sys.stdout
     out.write(f"journeystack {__version__}\n")
@@ -173,6 +218,20 @@ def _serve(settings: Settings) -> int:
     return 0
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """Why `host:port` cannot be listened on (another server has it, no such address), or None."""
+    if port == 0:
+        return None
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
+
+
 def _certs(directory: str, tenant: str | None) -> int:
     from pathlib import Path
 
@@ -201,12 +260,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # settings errors are the user's to fix: say what, not a traceback
         sys.stderr.write(f"journeystack: invalid configuration: {error}\n")
         return 2
-    if args.command == "serve":
-        return _serve(settings)
-    if args.command == "db" and args.db_command == "upgrade":
-        _upgrade(settings)
-        sys.stdout.write(f"database at {settings.database_url_for_display()} is up to date\n")
-        return 0
+    try:
+        if args.command == "serve":
+            return _serve(settings)
+        if args.command == "db" and args.db_command == "upgrade":
+            _upgrade(settings)
+            sys.stdout.write(f"database at {settings.database_url_for_display()} is up to date\n")
+            return 0
+    except StartFailed as failed:
+        sys.stderr.write(f"journeystack: {failed}\n")
+        return 2
     if args.command == "admin":
         return cli_admin.run(args, settings)
     if args.command == "certs":

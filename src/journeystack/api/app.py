@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
@@ -55,6 +56,7 @@ class JourneystackApi:
         self.state = state
         self.control = ControlPlane(settings, store, state)
         self.inline = store.single_writer
+        self._admin_threads: anyio.CapacityLimiter | None = None
         # Request ids: 32 hex digits, unique without asking the OS for randomness on every request.
         self._id_prefix = secrets.token_hex(8)
         self._ids = itertools.count(1)
@@ -101,9 +103,20 @@ class JourneystackApi:
                 request_id=request_id,
             )
             matched = self._match(request)
-            blocking = isinstance(matched, tuple) and matched[0].blocking
-            if self.inline and not self.control.faults and not blocking:
+            route = matched[0] if isinstance(matched, tuple) else None
+            blocking = route is not None and route.blocking
+            # Fault rules (a latency rule sleeps) move handlers into worker threads, but never the
+            # control plane's own: the admin must be able to remove a rule that starves the pool.
+            faulted = bool(self.control.faults) and not (route is not None and self.control.owns(route))
+            if self.inline and not faulted and not blocking:
                 response = self._process(request, matched)
+            elif route is not None and self.control.owns(route):
+                # Its own few threads: a pool full of faulted (sleeping) calls cannot hold it up.
+                if self._admin_threads is None:
+                    self._admin_threads = anyio.CapacityLimiter(4)
+                response = await anyio.to_thread.run_sync(
+                    self._process, request, matched, limiter=self._admin_threads
+                )
             else:
                 response = await anyio.to_thread.run_sync(self._process, request, matched)
         except e.JourneystackError as error:
