@@ -44,6 +44,8 @@ from .state import AppState
 
 log = logging.getLogger("journeystack.api")
 
+# Bodies up to this size are handled on the event loop on SQLite; larger ones in a worker thread.
+INLINE_BODY_BYTES = 64 * 1024
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -104,7 +106,8 @@ class JourneystackApi:
             )
             matched = self._match(request)
             route = matched[0] if isinstance(matched, tuple) else None
-            blocking = route is not None and route.blocking
+            # Work grows with the body (parsing, checking, storing it): a large one goes off the loop.
+            blocking = route is not None and (route.blocking or len(body) > INLINE_BODY_BYTES)
             # Fault rules (a latency rule sleeps) move handlers into worker threads, but never the
             # control plane's own: the admin must be able to remove a rule that starves the pool.
             faulted = bool(self.control.faults) and not (route is not None and self.control.owns(route))
