@@ -135,10 +135,12 @@ def routes(control: ControlPlane) -> list[Route]:
         response_schema: type[Any] | dict[str, Any] | None = None,
         responses: dict[int, str] | None = None,
     ) -> Route:
+        # Reset and snapshots touch every row of a store: never on the event loop.
+        blocking = path in ("/reset", "/snapshot")
         return Route(
             method, PREFIX + path, handler, operation_id, summary, authenticated=False, scopes=(),
             query=query, request_schema=request_schema, response_schema=response_schema,
-            responses=responses or {}, tag=TAG, admin=guarded,
+            responses=responses or {}, tag=TAG, admin=guarded, blocking=blocking,
         )  # fmt: skip
 
     mid = ("mid",)
