@@ -21,7 +21,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 # A tenant subdomain as SFMC issues them (sfmc-sdk insists on exactly 28 characters of [0-9a-z-]).
 DEFAULT_TENANT = "mc-journeystack-local-000000"
-TENANT_PATTERN = re.compile(r"^[0-9a-z-]{28}$")
+TENANT_PATTERN = re.compile(r"[0-9a-z-]{28}")
 VALID_DAYS = 365
 
 
@@ -35,7 +35,7 @@ class CertificateFiles:
 
 def tenant_hosts(tenant: str) -> list[str]:
     """The three SFMC host names of a tenant. Raises ValueError for a malformed tenant."""
-    if not TENANT_PATTERN.match(tenant):
+    if not TENANT_PATTERN.fullmatch(tenant):
         raise ValueError(f"the tenant subdomain must be exactly 28 characters of [0-9a-z-], not {tenant!r}")
     return [f"{tenant}.{kind}.marketingcloudapis.com" for kind in ("auth", "rest", "soap")]
 

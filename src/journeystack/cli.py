@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from journeystack import __version__, cli_admin
-from journeystack.config import Settings, load_settings, settings_environment
+from journeystack.config import DEFAULT_PACKAGE, Settings, load_settings, settings_environment
 from journeystack.logs import configure_logging
 
 if TYPE_CHECKING:
@@ -95,14 +97,49 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
+class StartFailed(Exception):
+    """The store cannot be used; the message says what is wrong and how to fix it, in one line."""
+
+
 def _upgrade(settings: Settings) -> None:
+    """Apply pending migrations. Raises StartFailed (unknown dialect, unreachable or read-only)."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
     from journeystack.storage.sql.store import SqlStore
 
-    store = SqlStore(settings.database_url, pool_size=1, max_overflow=0)
+    shown = _display_url(settings)
+    try:
+        store = SqlStore(settings.database_url, pool_size=1, max_overflow=0)
+    except (NoSuchModuleError, ArgumentError, ValueError) as error:
+        raise StartFailed(
+            f"the database URL {shown} is not one journeystack can use ({_first_line(error)}); use "
+            "sqlite:///path/to/file.db or postgresql+psycopg://user:password@host:5432/database"
+        ) from None
+    except OSError as error:
+        raise StartFailed(f"cannot create the database at {shown}: {error.strerror or error}") from None
     try:
         store.upgrade()
+    except (SQLAlchemyError, OSError) as error:
+        detail = _first_line(getattr(error, "orig", None) or error)
+        if "readonly" in detail.replace("-", "").replace(" ", "").lower():
+            hint = "journeystack writes to its database: check the file's and its folder's permissions"
+        else:
+            hint = "is the database server running, and are the URL, user and password right?"
+        raise StartFailed(f"cannot use the database at {shown}: {detail}; {hint}") from None
     finally:
         store.dispose()
+
+
+def _display_url(settings: Settings) -> str:
+    try:
+        return settings.database_url_for_display()
+    except Exception:
+        return "(unparseable URL)"
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return (lines[0] if lines else type(error).__name__)[:300]
 
 
 def worker_app() -> Starlette:
@@ -111,7 +148,17 @@ def worker_app() -> Starlette:
     from journeystack.api.app import app_from_environment
 
     configure_logging(load_settings().log_level)
-    return app_from_environment()
+    app = app_from_environment()
+    freeze_start_up_heap()
+    return app
+
+
+def freeze_start_up_heap() -> None:
+    """Keep what a server process built at start (modules, settings, the app) out of every later
+    garbage-collection pass: it lives as long as the process. Done here, at process start, and
+    never in create_app, which tests and embedders call many times in one process."""
+    gc.collect()
+    gc.freeze()
 
 
 def _serve(settings: Settings) -> int:
@@ -120,11 +167,20 @@ def _serve(settings: Settings) -> int:
     from journeystack.api.app import create_app
 
     configure_logging(settings.log_level)
-    # Migrate once, before any worker exists (the workers' own check then finds nothing to do).
-    _upgrade(settings)
     if (settings.tls_cert is None) != (settings.tls_key is None):
         sys.stderr.write("journeystack: --tls-cert and --tls-key go together\n")
         return 2
+    # A start that fails must change nothing: make sure the port can be had before migrating and
+    # loading a seed into a database another server may be serving.
+    busy = port_problem(settings.host, settings.port)
+    if busy is not None:
+        sys.stderr.write(
+            f"journeystack: cannot listen on {settings.host}:{settings.port} ({busy}); nothing was changed "
+            "(no migration, no seed). Stop the server using it, or choose another --port.\n"
+        )
+        return 2
+    # Migrate once, before any worker exists (the workers' own check then finds nothing to do).
+    _upgrade(settings)
     scheme = "https" if settings.tls_cert else "http"
     out = sys.stdout
     out.write(f"journeystack {__version__}\n")
@@ -132,11 +188,12 @@ def _serve(settings: Settings) -> int:
     out.write(
         f"  REST/auth: {scheme}://{settings.host}:{settings.port}/  (POST /v2/token, /interaction/v1/..., SOAP /Service.asmx)\n"
     )
+    default = DEFAULT_PACKAGE.to_domain()
     for package in settings.installed_packages():
         mids = ", ".join(str(m) for m in package.mids)
-        out.write(
-            f"  package:   client_id={package.client_id} client_secret={package.client_secret} MIDs={mids}\n"
-        )
+        # A configured secret is never printed; only the built-in default one, which is public.
+        secret = f" client_secret={package.client_secret}" if package == default else ""
+        out.write(f"  package:   client_id={package.client_id}{secret} MIDs={mids}\n")
     if settings.workers > 1:
         out.write(f"  workers:   {settings.workers} processes\n")
     settings = cli_admin.prepare_serve(settings, out)  # seed, admin token
@@ -155,8 +212,24 @@ def _serve(settings: Settings) -> int:
         os.environ.update(settings_environment(settings))
         uvicorn.run("journeystack.cli:worker_app", factory=True, workers=settings.workers, **options)
     else:
-        uvicorn.run(create_app(settings), **options)
+        app = create_app(settings)
+        freeze_start_up_heap()
+        uvicorn.run(app, **options)
     return 0
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why `host:port` cannot be listened on (another server has it, no such address), or None."""
+    if port == 0:
+        return None
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
 
 
 def _certs(directory: str, tenant: str | None) -> int:
@@ -187,12 +260,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # settings errors are the user's to fix: say what, not a traceback
         sys.stderr.write(f"journeystack: invalid configuration: {error}\n")
         return 2
-    if args.command == "serve":
-        return _serve(settings)
-    if args.command == "db" and args.db_command == "upgrade":
-        _upgrade(settings)
-        sys.stdout.write(f"database at {settings.database_url_for_display()} is up to date\n")
-        return 0
+    try:
+        if args.command == "serve":
+            return _serve(settings)
+        if args.command == "db" and args.db_command == "upgrade":
+            _upgrade(settings)
+            sys.stdout.write(f"database at {settings.database_url_for_display()} is up to date\n")
+            return 0
+    except StartFailed as failed:
+        sys.stderr.write(f"journeystack: {failed}\n")
+        return 2
     if args.command == "admin":
         return cli_admin.run(args, settings)
     if args.command == "certs":

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from journeystack.domain.auth import ALL_SCOPES, InstalledPackage
+from journeystack.domain.limits import Limits
 
 DEFAULT_DATA_DIR = Path(".journeystack")
 DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATA_DIR / 'journeystack.db'}"
@@ -57,6 +58,10 @@ class Settings(BaseSettings):
     public_url: str | None = None
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     max_json_depth: int = Field(default=64, ge=8)
+    # SOAP: objects in one Create/Update/Delete (SFMC's synchronous batch size), and the length of
+    # one filter value (a `like` pattern).
+    soap_max_objects: int = Field(default=50, ge=1)
+    soap_max_filter_value_length: int = Field(default=1000, ge=1)
     token_lifetime_seconds: int = Field(default=1200, ge=60)
     log_level: str = "info"
     access_log: bool = True
@@ -65,6 +70,14 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(default=0.1, gt=0)
     # A claimed operation whose worker has not finished it within this time is taken over.
     operation_lease_seconds: float = Field(default=30.0, gt=0)
+    # Claims of one operation before it is given up with status Error.
+    operation_attempts: int = Field(default=3, ge=1)
+    # Problems one report lists (400 validationErrors, publish/validate status, audit entry), and
+    # the UTF-8 bytes of each message.
+    max_reported_problems: int = Field(default=100, ge=1)
+    max_problem_message_bytes: int = Field(default=1024, ge=64)
+    # Bytes of journeys one list answer may carry (a larger page is refused with a 400).
+    max_response_bytes: int = Field(default=32 * 1024 * 1024, ge=65536)
     strict_scopes: bool = False
     # The control plane under /_journeystack/ (docs/control-plane.md); false makes it answer 404.
     control_plane: bool = True
@@ -95,6 +108,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return json.loads(value) if value.strip() else []
         return value
+
+    def limits(self) -> Limits:
+        """The work limits services apply."""
+        return Limits(
+            reported_problems=self.max_reported_problems,
+            problem_message_bytes=self.max_problem_message_bytes,
+            operation_attempts=self.operation_attempts,
+            response_bytes=self.max_response_bytes,
+        )
 
     def installed_packages(self) -> list[InstalledPackage]:
         """The packages that may ask for tokens (the default one when none is configured)."""

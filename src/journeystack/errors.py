@@ -4,6 +4,7 @@
     ├── InvalidRequest            a client sent something ill-formed (fields named in `problems`)
     │   ├── SpecValidationFailed  the Journey Spec checks refused a definition
     │   ├── CategoryNotFound      a journey's categoryId names no journey folder of its business unit
+    │   ├── ResponseTooLarge      the answer asked for would be over the response size limit
     │   ├── InvalidSnapshot       a snapshot document the control plane cannot import
     │   └── InvalidFaultRule      a fault rule the control plane cannot apply
     ├── NotAuthenticated          no, unknown or expired bearer token
@@ -216,6 +217,14 @@ class EventDefinitionInUse(JourneystackError):
 
 class CategoryNotFound(InvalidRequest):
     code = 10005
+
+
+class ResponseTooLarge(InvalidRequest):
+    code = 10005
+    default_message = "The answer would be larger than journeystack's response size limit."
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems, problems[0].message if problems else None)
 
 
 class FolderError(JourneystackError):

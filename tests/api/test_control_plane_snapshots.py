@@ -217,3 +217,27 @@ def test_tables_left_out_of_a_snapshot_are_emptied(cp: ControlCase) -> None:
     answer = cp.admin.ok("POST", "/snapshot", json=seed)
     assert answer["deleted"]["journeys"] == 1 and set(answer["inserted"].values()) == {0}
     assert cp.api.get(BASE).json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "fragment"),
+    [
+        ("spec", "not json", "spec must be the JSON text of an object"),
+        ("spec", "[1, 2]", "spec must be the JSON text of an object"),
+        ("status", "Running", "status must be one of Draft"),
+        ("entry_mode", "Sometimes", "entry_mode must be one of"),
+        ("pause_options", "{", "pause_options must be the JSON text of an object"),
+        ("name", "a\x00b", "NUL"),
+    ],
+)
+def test_rows_the_api_cannot_read_back_refuse_the_whole_snapshot(
+    cp: ControlCase, column: str, value: str, fragment: str
+) -> None:
+    """Issue 12 §7: a bad spec or status used to be stored, and the whole list answered 500."""
+    cp.api.create("kept")
+    document = cp.admin.ok("GET", "/snapshot")
+    cp.api.create("before-import")
+    document["tables"]["journeys"][0][column] = value
+    body = assert_refused(cp.admin.post("/snapshot", json=document), 400, 90002)
+    assert fragment in body["message"], body
+    assert sorted(i["key"] for i in cp.api.get(BASE).json()["items"]) == ["before-import", "kept"]

@@ -87,7 +87,7 @@ def test_large_bodies_are_cut_at_the_cap_after_masking() -> None:
 
 def test_xml_elements_holding_secrets_are_masked() -> None:
     envelope = (
-        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>'
+        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:wsse="urn:wsse"><s:Header>'
         '<fueloauth xmlns="http://exacttarget.com">tok-123</fueloauth>'
         "<wsse:Password Type='PasswordText'>pw-456</wsse:Password></s:Header>"
         "<s:Body><Name>Password reset journey</Name><MustChangePassword>false</MustChangePassword></s:Body>"
@@ -96,6 +96,35 @@ def test_xml_elements_holding_secrets_are_masked() -> None:
     captured, cut = capture_body(envelope.encode(), "text/xml; charset=utf-8", 4096)
     assert cut is False and isinstance(captured, str)
     assert "tok-123" not in captured and "pw-456" not in captured
-    assert '<fueloauth xmlns="http://exacttarget.com">********</fueloauth>' in captured
-    assert "<Name>Password reset journey</Name>" in captured  # text that merely mentions a password
-    assert "</wsse:Password></s:Header>" in captured  # closing tags are left alone
+    assert ":fueloauth>********</" in captured and ':Password Type="PasswordText">********</' in captured
+    assert "Password reset journey" in captured  # text that merely mentions a password
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "<![CDATA[tok-123]]>",  # a CDATA section
+        "tok<!-- a comment -->-123",  # a comment inside the value
+        "<![CDATA[tok]]><!-- x --><![CDATA[-123]]>",
+    ],
+)
+def test_a_fueloauth_token_cannot_hide_from_the_mask(token: str) -> None:
+    envelope = (
+        '<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Header>'
+        f'<fueloauth xmlns="http://exacttarget.com">{token}</fueloauth></Header><Body/></Envelope>'
+    )
+    for cap in (4096, 40):
+        captured, _ = capture_body(envelope.encode(), "text/xml", cap)
+        assert "tok" not in captured and "123" not in captured
+
+
+def test_an_escaped_secret_name_in_a_large_json_body_is_masked() -> None:
+    body = b'{"grant_type":"client_credentials","client_s\\u0065cret":"hunter2","pad":"' + b"x" * 9000 + b'"}'
+    captured, cut = capture_body(body, "application/json", 8192)
+    assert cut is True and "hunter2" not in captured and '"client_secret":"********"' in captured
+
+
+def test_xml_or_json_that_does_not_parse_is_not_shown() -> None:
+    broken = b"<Envelope><fueloauth><![CDATA[tok-123]]></fueloauth>"
+    captured, _ = capture_body(broken, "text/xml", 4096)
+    assert "tok-123" not in captured and captured.startswith("(not shown")

@@ -11,7 +11,6 @@ worker threads.
 from __future__ import annotations
 
 import contextlib
-import gc
 import itertools
 import logging
 import re
@@ -20,6 +19,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anyio
 import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
@@ -46,7 +46,9 @@ from .state import AppState
 
 log = logging.getLogger("journeystack.api")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Bodies up to this size are handled on the event loop on SQLite; larger ones in a worker thread.
+INLINE_BODY_BYTES = 64 * 1024
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class JourneystackApi:
@@ -58,6 +60,7 @@ class JourneystackApi:
         self.state = state
         self.control = ControlPlane(settings, store, state)
         self.inline = store.single_writer
+        self._admin_threads: anyio.CapacityLimiter | None = None
         # Request ids: 32 hex digits, unique without asking the OS for randomness on every request.
         self._id_prefix = secrets.token_hex(8)
         self._ids = itertools.count(1)
@@ -86,7 +89,9 @@ class JourneystackApi:
         started = time.perf_counter()
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         given_id = headers.get("x-request-id", "")
-        request_id = given_id if _REQUEST_ID.match(given_id) else f"{self._id_prefix}{next(self._ids):016x}"
+        request_id = (
+            given_id if _REQUEST_ID.fullmatch(given_id) else f"{self._id_prefix}{next(self._ids):016x}"
+        )
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         path = raw_path.decode("latin-1")
         request: ApiRequest | None = None
@@ -103,9 +108,21 @@ class JourneystackApi:
                 request_id=request_id,
             )
             matched = self._match(request)
-            blocking = isinstance(matched, tuple) and matched[0].blocking
-            if self.inline and not self.control.faults and not blocking:
+            route = matched[0] if isinstance(matched, tuple) else None
+            # Work grows with the body (parsing, checking, storing it): a large one goes off the loop.
+            blocking = route is not None and (route.blocking or len(body) > INLINE_BODY_BYTES)
+            # Fault rules (a latency rule sleeps) move handlers into worker threads, but never the
+            # control plane's own: the admin must be able to remove a rule that starves the pool.
+            faulted = bool(self.control.faults) and not (route is not None and self.control.owns(route))
+            if self.inline and not faulted and not blocking:
                 response = self._process(request, matched)
+            elif route is not None and self.control.owns(route):
+                # Its own few threads: a pool full of faulted (sleeping) calls cannot hold it up.
+                if self._admin_threads is None:
+                    self._admin_threads = anyio.CapacityLimiter(4)
+                response = await anyio.to_thread.run_sync(
+                    self._process, request, matched, limiter=self._admin_threads
+                )
             else:
                 response = await anyio.to_thread.run_sync(self._process, request, matched)
         except e.JourneystackError as error:
@@ -179,12 +196,19 @@ def _bearer(header: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" else None
 
 
+# A Host header as RFC 3986 allows it: a name or IPv4 address, or a bracketed IPv6 address, and
+# an optional port. Anything else is never copied into a URL journeystack answers with.
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+                   r"|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")  # fmt: skip
+
+
 def _base_url(scope: Scope, headers: dict[str, str]) -> str:
-    host = headers.get("host")
-    if not host:
+    host = headers.get("host", "")
+    if not _HOST.fullmatch(host):
         server = scope.get("server") or ("127.0.0.1", 80)
-        host = f"{server[0]}:{server[1]}"
-    return f"{scope.get('scheme', 'http')}://{host}/"
+        host = f"{server[0]}:{server[1]}" if ":" not in str(server[0]) else f"[{server[0]}]:{server[1]}"
+    scheme = "https" if scope.get("scheme") == "https" else "http"
+    return f"{scheme}://{host}/"
 
 
 async def _send(send: Send, response: ApiResponse) -> None:
@@ -224,7 +248,9 @@ def create_app(
     store = SqlStore(
         settings.database_url, pool_size=settings.pool_size, max_overflow=settings.pool_max_overflow
     )
-    ctx = ServiceContext(uow=store, clock=clock or SystemClock(), ids=ids or RandomIds())
+    ctx = ServiceContext(
+        uow=store, clock=clock or SystemClock(), ids=ids or RandomIds(), limits=settings.limits()
+    )
     token_service = TokenService(
         ctx, settings.installed_packages(), lifetime_seconds=settings.token_lifetime_seconds
     )
@@ -253,9 +279,6 @@ def create_app(
             store.keep_reader_on_this_thread()  # the event loop's thread, where handlers run
         worker.start()
         engine_worker.start()
-        # Everything built so far lives as long as the process: keep it out of every GC pass.
-        gc.collect()
-        gc.freeze()
         try:
             yield
         finally:

@@ -66,6 +66,10 @@ class ControlPlane:
         if not any(c and hmac.compare_digest(c.encode("utf-8"), expected) for c in candidates):
             raise e.AdminNotAuthenticated()
 
+    def owns(self, route: Route) -> bool:
+        """Whether a route is the control plane's own (never faulted)."""
+        return route.admin or route.tag == TAG
+
     def with_faults(self, route: Route) -> Route:
         """The route, answering as the fault rules say before its own handler runs."""
         if not self.enabled or route.admin or route.tag in (TAG, "meta"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -9,6 +10,7 @@ from urllib.parse import parse_qsl
 import orjson
 
 from journeystack.domain.auth import Grant
+from journeystack.domain.queries import MAX_INTEGER
 from journeystack.errors import InvalidRequest, Problem
 
 JSON = "application/json; charset=utf-8"
@@ -57,20 +59,22 @@ def normalise_query(query_string: bytes) -> dict[str, str]:
     return result
 
 
+_WHOLE = re.compile(r"[+-]?[0-9]{1,20}")
+
+
 def query_int(
-    query: dict[str, str], name: str, *, minimum: int = 1, maximum: int | None = None
+    query: dict[str, str], name: str, *, minimum: int = 1, maximum: int = MAX_INTEGER
 ) -> int | None:
-    """An integer query parameter, None when absent or empty. Raises InvalidRequest."""
+    """An integer query parameter (ASCII digits), None when absent or empty. Every number is
+    range-checked here, at the edge: by default it must fit the stores' 32-bit INTEGER columns
+    (versions, pages), so SQLite and PostgreSQL answer alike. Raises InvalidRequest."""
     raw = query.get(name.lower().lstrip("$"))
     if raw is None or raw == "":
         return None
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or value < minimum or (maximum is not None and value > maximum):
-        bound = f" between {minimum} and {maximum}" if maximum is not None else f" of at least {minimum}"
-        raise InvalidRequest([Problem(f"{name} must be a whole number{bound}.", 10005, name)])
+    value = int(raw) if _WHOLE.fullmatch(raw) else None
+    if value is None or value < minimum or value > maximum:
+        message = f"{name} must be a whole number between {minimum} and {maximum}."
+        raise InvalidRequest([Problem(message, 10005, name)])
     return value
 
 

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+from xml.etree import ElementTree
 
 import orjson
+from defusedxml.ElementTree import fromstring
 
 from journeystack.domain.clock import Clock
 
@@ -130,24 +132,57 @@ def mask_query(query: str) -> str:
     return urlencode([(name, MASK if value and is_sensitive(name) else value) for name, value in pairs])
 
 
+def _mask_xml(body: bytes) -> str | None:
+    """An XML body parsed, every element whose name looks like a secret emptied of all its text
+    (CDATA and comments included: the parser has resolved them), and written again; None when it
+    is not XML the SOAP endpoint would parse either."""
+    try:
+        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except Exception:
+        return None
+    for element in root.iter():
+        name = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+        if is_sensitive(name):
+            for child in list(element):
+                element.remove(child)
+            element.text = MASK
+        for attribute in list(element.attrib):
+            if is_sensitive(attribute.rsplit("}", 1)[-1]):
+                element.set(attribute, MASK)
+    return ElementTree.tostring(root, encoding="unicode")
+
+
+def _looks_structured(body: bytes) -> bool:
+    return body.lstrip()[:1] in (b"{", b"[", b"<")
+
+
 def capture_body(body: bytes | None, content_type: str, cap: int) -> tuple[Any, bool]:
-    """A body as the journal keeps it, and whether it was cut: JSON as JSON, form fields as an
-    object, anything else (or anything over `cap` bytes once masked) as text."""
+    """A whole body as the journal shows it, and whether it was cut: masked after parsing, never
+    by pattern over the raw text (which a CDATA section, a comment or a JSON escape such as
+    `client_s\\u0065cret` defeats). JSON as JSON, form fields as an object, XML as XML text,
+    each cut to `cap` characters once masked. A body that looks like JSON or XML but does not
+    parse is not shown; other text is shown with `name=value` secrets and credentials masked."""
     if not body:
         return None, False
-    if len(body) <= cap:
-        value: Any = None
-        parsed = False
-        try:
-            value, parsed = orjson.loads(body), True
-        except orjson.JSONDecodeError:
-            if "application/x-www-form-urlencoded" in content_type:
-                value = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-                parsed = True
-        if parsed:
-            masked = mask_value(value)
-            if len(orjson.dumps(masked)) <= cap:
-                return masked, False
+    value: Any = None
+    parsed = False
+    try:
+        value, parsed = orjson.loads(body), True
+    except orjson.JSONDecodeError:
+        if "application/x-www-form-urlencoded" in content_type:
+            value = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            parsed = True
+    if parsed:
+        masked = mask_value(value)
+        dumped = orjson.dumps(masked)
+        if len(dumped) <= cap:
+            return masked, False
+        return dumped[:cap].decode("utf-8", "ignore"), True
+    xml = _mask_xml(body) if body.lstrip()[:1] == b"<" else None
+    if xml is not None:
+        return xml[:cap], len(xml) > cap
+    if _looks_structured(body):
+        return f"(not shown: {len(body)} bytes that look like JSON or XML but do not parse)", False
     text = mask_text(body[: cap + 256].decode("utf-8", "replace"))
     return text[:cap], len(body) > cap or len(text) > cap
 
@@ -170,6 +205,7 @@ class _Call:
     request_headers: dict[str, str]
     request_body: bytes
     request_bytes: int
+    request_captured: tuple[Any, bool] | None
     response_headers: dict[str, str]
     response_body: bytes | None
     response_bytes: int
@@ -223,6 +259,12 @@ class Journal:
         duration_ms: float,
     ) -> None:
         body = request.body if request is not None else b""
+        # A request body over the cap cannot be parsed later from what is kept of it: mask it now,
+        # after parsing the whole of it. (Responses are journeystack's own JSON or XML, kept as a
+        # prefix and masked when read.)
+        captured = (
+            capture_body(body, headers.get("content-type", ""), self._cap) if len(body) > self._cap else None
+        )
         # The response's own headers, as they were sent: lower-cased (and the JSON content type
         # the pipeline adds filled in) only when the journal is read.
         response_headers = response.headers
@@ -244,6 +286,7 @@ class Journal:
                     request_headers=headers,
                     request_body=body[:keep],
                     request_bytes=len(body),
+                    request_captured=captured,
                     response_headers=response_headers,
                     response_body=None if response.body is None else response.body[:keep],
                     response_bytes=len(response.body or b""),
@@ -263,7 +306,12 @@ class Journal:
         return found
 
     def _entry(self, call: _Call) -> dict[str, Any]:
-        request_body, request_cut = self._capture(call.request_body, call.request_bytes, call.request_headers)
+        if call.request_captured is not None:
+            request_body, request_cut = call.request_captured[0], True
+        else:
+            request_body, request_cut = self._capture(
+                call.request_body, call.request_bytes, call.request_headers
+            )
         response_headers = {name.lower(): value for name, value in call.response_headers.items()}
         if call.response_body is not None:
             response_headers.setdefault("content-type", "application/json; charset=utf-8")

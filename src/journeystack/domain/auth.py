@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from journeystack.errors import InvalidClient, UnauthorizedClient, UnsupportedGrantType
@@ -52,17 +53,25 @@ class Grant:
         return " ".join(sorted(self.scopes))
 
 
+# A MID is a positive 64-bit integer (the stores' BIGINT): anything longer is no business unit.
+_MID_DIGITS = re.compile(r"[0-9]{1,19}")
+MAX_MID = 2**63 - 1
+
+
 def parse_account_id(raw: object) -> int | None:
-    """`account_id` arrives as a number or a numeric string; None when absent."""
+    """`account_id` arrives as a number or a numeric string of ASCII digits; None when absent.
+    Anything else present (true, "abc", "²", a 5,000-digit string) is -1: never a MID, so the
+    grant is refused."""
     if raw is None or raw == "":
         return None
     if isinstance(raw, bool):
-        return None
+        return -1
     if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
-    return -1  # present but unusable: never a MID, so the grant is refused
+        return raw if 0 < raw <= MAX_MID else -1
+    if isinstance(raw, str) and _MID_DIGITS.fullmatch(raw.strip()):
+        value = int(raw.strip())
+        return value if 0 < value <= MAX_MID else -1
+    return -1
 
 
 def grant_for(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 NEVER = "0001-01-01T00:00:00"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_PATTERN = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$")
+_PATTERN = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,3}))?")
 
 
 def format_ms(ms: int | None) -> str:
@@ -28,7 +28,7 @@ def parse_canonical(text: str) -> int | None:
 
     Comparing `modifiedDate` character for character is the same as parsing only canonical text.
     """
-    match = _PATTERN.match(text)
+    match = _PATTERN.fullmatch(text)
     if match is None:
         return None
     year, month, day, hour, minute, second, fraction = match.groups()

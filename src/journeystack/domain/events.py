@@ -8,8 +8,9 @@ from typing import Any
 
 from journeystack.errors import InvalidRequest, Problem
 
-# SFMC: "no special characters" in an event definition key, and no periods.
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
+# SFMC: "no special characters" in an event definition key, and no periods. Matched whole
+# (fullmatch): `$` would also accept a trailing newline.
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,200}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +29,7 @@ class EventDefinition:
 
 
 def check_key(key: str) -> None:
-    if not KEY_PATTERN.match(key):
+    if not KEY_PATTERN.fullmatch(key):
         raise InvalidRequest(
             [
                 Problem(

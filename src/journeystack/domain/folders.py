@@ -24,6 +24,8 @@ ROOT_JOURNEY_FOLDER_NAME = "my journeys"
 ROOT_JOURNEY_FOLDER_KEY = "journey_default"
 ROOT_JOURNEY_FOLDER_DESCRIPTION = "The root folder for Journeys"
 MAX_NAME_LENGTH = 200
+# The stores' folders.customer_key holds 200 characters on every backend.
+MAX_CUSTOMER_KEY_LENGTH = 200
 # The first id handed out; later ones count up from the highest id in use.
 FIRST_FOLDER_ID = 1001
 
@@ -94,6 +96,10 @@ def child_folder(
     name = request.name.strip()
     if not name or len(name) > MAX_NAME_LENGTH:
         raise InvalidFolder(f"Name is required and at most {MAX_NAME_LENGTH} characters long.", "Name")
+    if request.customer_key is not None and len(request.customer_key) > MAX_CUSTOMER_KEY_LENGTH:
+        raise InvalidFolder(
+            f"CustomerKey is at most {MAX_CUSTOMER_KEY_LENGTH} characters long.", "CustomerKey"
+        )
     if parent is None:
         raise FolderNotFound(f"Parent folder {request.parent_id} does not exist.", "ParentFolder.ID")
     content_type = request.content_type or parent.content_type

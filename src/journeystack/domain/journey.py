@@ -23,8 +23,9 @@ from journeystack.errors import (
 
 from .dates import parse_canonical
 from .ids import IdGenerator
+from .limits import Limits
 from .runtime.records import JourneyStats
-from .spec import check_structure
+from .spec import bounded, check_structure, event_reference
 
 
 class Status(StrEnum):
@@ -57,6 +58,15 @@ def _spec_defaults() -> dict[str, Any]:
 
 
 _DEFAULTED = frozenset(_spec_defaults())
+
+# The statuses in which a version runs (or is about to): it may not be deleted, its entry event may
+# not change, and publishing another version of the journey unpublishes it. The one definition of
+# "running"; domain/lifecycle.py re-exports it.
+RUNNING = frozenset({Status.PUBLISHED, Status.PAUSED, Status.SCHEDULED_TO_PUBLISH})
+
+
+def is_running(status: Status) -> bool:
+    return status in RUNNING
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,26 +146,23 @@ def check_selectors(
         raise InvalidRequest([Problem("key does not match the key in the path.", 10005, "key")])
 
 
-def check_savable(definition: JourneyDefinition) -> None:
-    """The Journey Spec's save-time checks. Raises SpecValidationFailed naming every problem."""
+def check_savable(definition: JourneyDefinition, limits: Limits | None = None) -> None:
+    """The Journey Spec's save-time checks. Raises SpecValidationFailed naming every problem (up
+    to the limits' count, then how many more)."""
+    limits = limits or Limits()
     problems = check_structure(spec_document(definition))
+    problems = bounded(problems, limits.reported_problems, limits.problem_message_bytes)
     if problems:
         raise SpecValidationFailed([Problem(p.message, int(p.code), p.path) for p in problems])
 
 
 def trigger_event_reference(definition: JourneyDefinition) -> tuple[str | None, str | None]:
-    """(eventDefinitionKey, eventDefinitionId) the journey's trigger refers to, where it names one.
-
-    Real journeys carry them in the trigger's metaData; the older spec put the key on the trigger.
-    """
-    triggers = definition.spec.get("triggers")
-    if not isinstance(triggers, list) or not triggers or not isinstance(triggers[0], dict):
+    """(eventDefinitionKey, eventDefinitionId) the journey's trigger refers to, where it names one:
+    the same reference the publish checks look up (`spec.event_reference`), the id lower-cased."""
+    reference = event_reference(definition.spec)
+    if reference is None:
         return None, None
-    trigger = triggers[0]
-    meta: dict[str, Any] = trigger["metaData"] if isinstance(trigger.get("metaData"), dict) else {}
-    key = meta.get("eventDefinitionKey") or trigger.get("eventDefinitionKey")
-    event_id = meta.get("eventDefinitionId") or trigger.get("eventDefinitionId")
-    return (key if isinstance(key, str) else None, event_id.lower() if isinstance(event_id, str) else None)
+    return reference.key, reference.event_id.lower() if reference.event_id is not None else None
 
 
 def _default_if_null(member: str, value: Any) -> Any:
@@ -279,9 +286,6 @@ def deleted(current: JourneyVersion, *, now_ms: int) -> JourneyVersion:
     return replace(current, status=Status.DELETED, modified_ms=next_modified_ms(current.modified_ms, now_ms))
 
 
-_RUNNING = (Status.PUBLISHED, Status.PAUSED, Status.SCHEDULED_TO_PUBLISH)
-
-
 def check_deletable(current: JourneyVersion) -> None:
     """Deleting a running version is refused: stop it first (SFMC practitioners report the same).
 
@@ -290,7 +294,7 @@ def check_deletable(current: JourneyVersion) -> None:
     """
     from journeystack.errors import InvalidStateTransition
 
-    if current.status in _RUNNING:
+    if is_running(current.status):
         raise InvalidStateTransition(f"Cannot delete interaction in {current.status.value} status.")
     if current.operation_id is not None:
         raise VersionNotEditable()

@@ -9,6 +9,7 @@ from typing import Any
 
 from journeystack.errors import InvalidRequest, InvalidStateTransition, NotFound, Problem
 
+from .journey import RUNNING as RUNNING  # re-exported; its one home is domain/journey.py
 from .journey import JourneyVersion, Status
 
 
@@ -32,7 +33,6 @@ _ALLOWED: dict[str, frozenset[Status]] = {
     "pause": frozenset({Status.PUBLISHED}),
     "resume": frozenset({Status.PAUSED}),
 }
-RUNNING = frozenset({Status.PUBLISHED, Status.PAUSED})
 
 
 def allows(status: Status, verb: str) -> bool:
@@ -81,6 +81,8 @@ class Operation:
     finished_ms: int | None = None
     errors: tuple[OperationProblem, ...] = ()
     warnings: tuple[OperationProblem, ...] = ()
+    # How many times a worker has claimed it (a claim taken over after its lease counts again).
+    attempts: int = 0
 
 
 GUARDRAIL_ACTIONS = ("Stop", "Resume")

@@ -16,6 +16,11 @@ class OrderColumn(StrEnum):
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
+# The largest number the stores' INTEGER columns hold on every backend (PostgreSQL's is 32-bit):
+# versions, and pages (whose offset, at most 500 times this, fits the 64-bit arithmetic).
+MAX_INTEGER = 2**31 - 1
+# BIGINT columns (MIDs, folder ids, times in ms).
+MAX_BIG_INTEGER = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)

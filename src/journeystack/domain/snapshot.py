@@ -20,6 +20,8 @@ from typing import Any, NoReturn
 
 from journeystack.errors import InvalidSnapshot, Problem
 
+from .snapshot_rows import ROW_RULES
+
 FORMAT = "journeystack-snapshot"
 FORMAT_VERSION = 1
 # Past this many problems a document is refused without looking further.
@@ -184,7 +186,14 @@ def _check_row(table: TableInfo, row: Any, index: int, mid: int | None, problems
             problems.add(f"{path} {message}.", _TYPE, path)
     if mid is not None and table.per_business_unit and row.get("mid") != mid:
         problems.add(f"{where}.mid must be {mid}, the snapshot's business unit.", _VALUE, f"{where}.mid")
+    if len(problems.items) == before:  # the values the API reads back, once the types are right
+        for name, message in ROW_RULES.get(table.name, _no_rules)(row):
+            problems.add(f"{where}.{name} {message}.", _VALUE, f"{where}.{name}")
     return len(problems.items) == before
+
+
+def _no_rules(_row: dict[str, Any]) -> list[tuple[str, str]]:
+    return []
 
 
 def _value_problem(column: ColumnInfo, value: Any) -> str | None:
@@ -205,6 +214,8 @@ def _value_problem(column: ColumnInfo, value: Any) -> str | None:
             return "must be a string"
         if column.max_length is not None and len(value) > column.max_length:
             return f"is longer than {column.max_length} characters"
+        if "\x00" in value:
+            return "must not contain the NUL character (U+0000), which PostgreSQL cannot store"
         return None
     if kind is Kind.DATETIME:
         if isinstance(value, str):

@@ -1,5 +1,5 @@
-"""What every service needs: units of work, the clock, the id generator, and a way to tell the
-engine there is new work."""
+"""What every service needs: units of work, the clock, the id generator, the work limits, and a
+way to tell the engine there is new work."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from journeystack.domain.clock import Clock, SystemClock
 from journeystack.domain.ids import IdGenerator, RandomIds
+from journeystack.domain.limits import Limits
 from journeystack.storage.ports import UnitOfWorkFactory
 
 
@@ -33,6 +34,7 @@ class ServiceContext:
     uow: UnitOfWorkFactory
     clock: Clock = field(default_factory=SystemClock)
     ids: IdGenerator = field(default_factory=RandomIds)
+    limits: Limits = field(default_factory=Limits)
     signal: Signal = field(default_factory=Signal)
 
     def notify(self) -> None:

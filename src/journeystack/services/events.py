@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from journeystack.domain.events import EventDefinition, check_key, with_data_extension
-from journeystack.domain.journey import Status
+from journeystack.domain.journey import RUNNING, Status
 from journeystack.domain.queries import Page
 from journeystack.errors import EventDefinitionExists, EventDefinitionInUse, EventDefinitionNotFound
 from journeystack.storage.ports import UnitOfWork, WriteConflict
@@ -15,7 +15,7 @@ from .context import ServiceContext
 from .journeys import SYSTEM_USER
 
 # A running journey's entry event cannot change under it (SFMC: stop the journey first).
-_USING = [Status.PUBLISHED, Status.PAUSED, Status.SCHEDULED_TO_PUBLISH]
+_USING = sorted(RUNNING)
 
 
 def create_event_definition(

@@ -68,12 +68,7 @@ def create_folder(ctx: ServiceContext, mid: int, request: NewFolder) -> Folder:
                 object_id=ctx.ids.new_id(),
                 now_ms=ctx.clock.now_ms(),
             )
-            if any(
-                f.parent_id == folder.parent_id
-                and f.name == folder.name
-                and f.content_type == folder.content_type
-                for f in uow.folders.list(mid)
-            ):
+            if uow.folders.child_named(mid, folder.parent_id, folder.content_type, folder.name) is not None:
                 raise rules.name_taken(folder.name)
             try:
                 uow.folders.add(folder)

@@ -22,7 +22,8 @@ from journeystack.domain.lifecycle import (
     expiry_status,
 )
 from journeystack.domain.queries import Page
-from journeystack.domain.spec import SpecProblem, check_publishable
+from journeystack.domain.spec import SpecProblem, bounded, check_publishable, event_reference
+from journeystack.domain.spec.problems import EVENT_DEFINITION_NOT_FOUND
 from journeystack.errors import (
     CriteriaNotFound,
     InvalidStateTransition,
@@ -40,6 +41,8 @@ from .journeys import SYSTEM_USER
 log = logging.getLogger("journeystack.lifecycle")
 
 CONCURRENT_CHANGE = "The interaction changed while this request was processed; try again."
+# The code of an operation given up after too many attempts (not a check: journeystack's own).
+GAVE_UP = "121997"
 
 
 def _version(
@@ -107,43 +110,93 @@ def _problem(p: SpecProblem) -> OperationProblem:
 
 
 def run_due_operations(ctx: ServiceContext, *, worker: str, lease_ms: int = 30_000, limit: int = 20) -> int:
-    """Claim the operations that are due and run each in its own transaction; returns how many ran.
+    """Claim the operations that are due and run each; returns how many were claimed.
 
     A claim older than `lease_ms` is taken over: its worker is presumed dead, and since an
-    operation's effects commit together with its completion, running it again is safe.
+    operation's effects commit together with its completion, running it again is safe. But not
+    forever: a claim past `ctx.limits.operation_attempts` gives the operation up with status Error
+    (a journey whose checks crash their process, or fail every time, must not stay locked).
     """
     with ctx.uow(write=True) as uow:
         claimed = uow.operations.claim_due(ctx.clock.now_ms(), worker, lease_ms, limit)
         uow.commit()
     for op in claimed:
         try:
-            _run(ctx, op, worker)
+            if op.attempts > ctx.limits.operation_attempts:
+                _give_up(ctx, op, worker)
+            else:
+                _run(ctx, op, worker)
         except Exception:
             log.exception("operation %s failed unexpectedly; it will be retried after its lease", op.id)
     return len(claimed)
 
 
+def _give_up(ctx: ServiceContext, op: Operation, worker: str) -> None:
+    detail = (
+        f"journeystack gave up on this {op.kind.value} after {op.attempts - 1} attempts that did not "
+        "finish (JOURNEYSTACK_OPERATION_ATTEMPTS); the version is unlocked and unchanged."
+    )
+    now = ctx.clock.now_ms()
+    with ctx.uow(write=True) as uow:
+        uow.journeys.lock_journey(op.mid, op.journey_id)
+        target = uow.journeys.get(op.mid, op.version, journey_id=op.journey_id)
+        finished = _finish(op, (OperationProblem(GAVE_UP, detail, "Error"),), (), now)
+        if target is not None and target.operation_id == op.id:
+            uow.journeys.detach_operation(op.mid, op.journey_id, op.version, op.id)
+            if op.kind is OperationKind.PUBLISH:
+                _apply_publish(ctx, uow, target, finished, now)
+        if uow.operations.finish(finished, worker=worker):
+            uow.commit()
+
+
+def _check(
+    ctx: ServiceContext, op: Operation
+) -> tuple[JourneyVersion, list[SpecProblem], list[SpecProblem]] | None:
+    """The version and its publish checks' problems, bounded, read and computed outside any
+    write transaction (the checks may take a while; writers must not wait on them). None when
+    the version is gone or no longer carries this operation."""
+    with ctx.uow() as uow:
+        target = uow.journeys.get(op.mid, op.version, journey_id=op.journey_id)
+
+        def exists(key: str | None, event_id: str | None) -> bool:
+            return (key is not None and uow.events.get(op.mid, key=key) is not None) or (
+                event_id is not None and uow.events.get(op.mid, event_id=event_id.lower()) is not None
+            )
+
+        if target is None or target.operation_id != op.id or not allows(target.status, op.kind.value):
+            return None
+        errors, warnings = check_publishable(spec_document(target.definition), exists)
+    errors += population.runtime_problems(target)
+    limits = ctx.limits
+    return (
+        target,
+        bounded(errors, limits.reported_problems, limits.problem_message_bytes),
+        bounded(warnings, limits.reported_problems, limits.problem_message_bytes),
+    )
+
+
 def _run(ctx: ServiceContext, op: Operation, worker: str) -> None:
+    checked = _check(ctx, op)
     with ctx.uow(write=True) as uow:
         uow.journeys.lock_journey(op.mid, op.journey_id)
         target = uow.journeys.get(op.mid, op.version, journey_id=op.journey_id)
         now = ctx.clock.now_ms()
-        if target is None or target.operation_id != op.id or not allows(target.status, op.kind.value):
+        # While the operation is attached the version cannot change (updates, deletes and other
+        # operations are refused), so the checks still hold; only the entry event may have gone.
+        if (
+            checked is None
+            or target is None
+            or target.operation_id != op.id
+            or not allows(target.status, op.kind.value)
+        ):
             status = target.status.value if target is not None else "Deleted"
             detail = f"Cannot {op.kind.value} interaction in {status} status."
             finished = _finish(op, (OperationProblem("121999", detail, "Error"),), (), now)
             if target is not None and target.operation_id == op.id:
                 uow.journeys.detach_operation(op.mid, op.journey_id, op.version, op.id)
         else:
-
-            def exists(key: str | None, event_id: str | None) -> bool:
-                return (key is not None and uow.events.get(op.mid, key=key) is not None) or (
-                    event_id is not None and uow.events.get(op.mid, event_id=event_id.lower()) is not None
-                )
-
-            spec_errors, spec_warnings = check_publishable(spec_document(target.definition), exists)
-            spec_errors += population.runtime_problems(target)
-            errors = tuple(_problem(p) for p in spec_errors)
+            _, spec_errors, spec_warnings = checked
+            errors = tuple(_problem(p) for p in spec_errors) + _event_gone(uow, op, spec_errors)
             warnings = tuple(_problem(p) for p in spec_warnings)
             finished = _finish(op, errors, warnings, now)
             if op.kind is OperationKind.PUBLISH:
@@ -152,6 +205,24 @@ def _run(ctx: ServiceContext, op: Operation, worker: str) -> None:
         if not uow.operations.finish(finished, worker=worker):
             return  # another worker took the claim over; leave the outcome to it
         uow.commit()
+
+
+def _event_gone(uow: UnitOfWork, op: Operation, errors: list[SpecProblem]) -> tuple[OperationProblem, ...]:
+    """The entry event checked before the write transaction, checked again inside it: an event
+    deleted in between must not let the journey publish against nothing."""
+    if errors:
+        return ()
+    target = uow.journeys.get(op.mid, op.version, journey_id=op.journey_id)
+    reference = event_reference(spec_document(target.definition)) if target is not None else None
+    if reference is None:
+        return ()
+    if (reference.key is not None and uow.events.get(op.mid, key=reference.key) is not None) or (
+        reference.event_id is not None
+        and uow.events.get(op.mid, event_id=reference.event_id.lower()) is not None
+    ):
+        return ()
+    detail = "the entry event's event definition was deleted while the journey was checked"
+    return (OperationProblem(EVENT_DEFINITION_NOT_FOUND, detail, "Error", {"path": "triggers"}),)
 
 
 def _finish(

@@ -15,19 +15,21 @@ from typing import Any
 
 from journeystack.domain.auth import Grant
 from journeystack.domain.folders import NewFolder
-from journeystack.errors import FolderError, InvalidFolder, NotAuthenticated
+from journeystack.domain.queries import MAX_BIG_INTEGER
+from journeystack.errors import FolderError, InvalidFolder, InvalidRequest, NotAuthenticated
 from journeystack.services import folders as folder_service
 from journeystack.services.context import ServiceContext
 from journeystack.services.tokens import TokenService
 
 from . import render
 from .envelope import ChangeRequest, RetrieveRequest, SoapObject, SoapParseError, parse_envelope
-from .filters import UnsupportedFilter, matches
+from .filters import UnsupportedFilter, check_lengths, matches
 from .objects import (
     ACCOUNT_USER_PROPERTIES,
     EMPTY_TYPES,
     FOLDER_PROPERTIES,
     account_user_record,
+    chosen_properties,
     folder_records,
     selected,
 )
@@ -36,6 +38,16 @@ log = logging.getLogger("journeystack.soap")
 
 CONTENT_TYPE = "text/xml; charset=utf-8"
 TOKEN_EXPIRED = "Token Expired"
+INTERNAL_FAULT = "There was a problem processing your request, please try again or contact support"
+
+
+@dataclass(frozen=True, slots=True)
+class SoapLimits:
+    """Work one SOAP request may ask for (settings JOURNEYSTACK_SOAP_*)."""
+
+    # SFMC: "Maximum batch size for synchronous API requests: 50 objects".
+    max_objects: int = 50
+    max_filter_value_length: int = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +57,22 @@ class SoapReply:
 
 
 class SoapEndpoint:
-    def __init__(self, ctx: ServiceContext, tokens: TokenService) -> None:
+    def __init__(self, ctx: ServiceContext, tokens: TokenService, limits: SoapLimits | None = None) -> None:
         self._ctx = ctx
         self._tokens = tokens
+        self._limits = limits or SoapLimits()
 
     def handle(self, body: bytes) -> SoapReply:
-        """The reply to one SOAP request; never raises for anything the client sent."""
+        """The reply to one SOAP request: never raises. Whatever goes wrong is a SOAP fault, as
+        SFMC answers (soap:Server, HTTP 500, for anything unexpected)."""
         request_id = self._ctx.ids.new_id()
+        try:
+            return self._handle(body, request_id)
+        except Exception:
+            log.exception("SOAP request %s failed unexpectedly", request_id)
+            return self._fault("soap:Server", INTERNAL_FAULT, request_id)
+
+    def _handle(self, body: bytes, request_id: str) -> SoapReply:
         try:
             envelope = parse_envelope(body)
         except SoapParseError as error:
@@ -86,17 +107,26 @@ class SoapEndpoint:
             return SoapReply(200, render.retrieve_response(request_id=request_id, object_type=object_type,
                                                            results=[], status=status))  # fmt: skip
         try:
+            check_lengths(request.filter, self._limits.max_filter_value_length)
             found = [r for r in records if matches(request.filter, r)]
         except UnsupportedFilter as error:
             status = f"Error: {error}"
             return SoapReply(200, render.retrieve_response(request_id=request_id, object_type=object_type,
                                                            results=[], status=status))  # fmt: skip
-        results = [render.nest(r, selected(r, request.properties, order)) for r in found]
+        chosen = chosen_properties(request.properties, order)
+        results = [render.nest(r, selected(r, chosen)) for r in found]
         return SoapReply(
             200, render.retrieve_response(request_id=request_id, object_type=object_type, results=results)
         )
 
     def _change(self, grant: Grant, request: ChangeRequest, request_id: str) -> SoapReply:
+        limit = self._limits.max_objects
+        if len(request.objects) > limit:
+            message = (
+                f"The {request.action} request holds {len(request.objects)} objects; at most {limit} are "
+                "accepted in one request (JOURNEYSTACK_SOAP_MAX_OBJECTS). Nothing was changed."
+            )
+            return self._fault("soap:Client", message, request_id)
         results = [self._change_one(grant, request.action, obj, n) for n, obj in enumerate(request.objects)]
         return SoapReply(
             200, render.change_response(action=request.action, request_id=request_id, results=results)
@@ -123,13 +153,16 @@ class SoapEndpoint:
             return render.ChangeResult(True, "Folder updated successfully.", ordinal)
         except FolderError as error:
             return render.ChangeResult(False, error.message, ordinal, error_code=error.code)
+        except InvalidRequest as error:
+            return render.ChangeResult(False, error.message, ordinal, error_code=10005)
 
 
 def _int(raw: Any, field: str) -> int:
-    try:
-        return int(str(raw).strip())
-    except ValueError:
-        raise InvalidFolder(f"{field} must be a whole number.", field) from None
+    """A folder id: ASCII digits that fit the stores' BIGINT, as every backend holds them."""
+    text = str(raw).strip()
+    if text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_BIG_INTEGER:
+        return int(text)
+    raise InvalidFolder(f"{field} must be a whole number from 0 to {MAX_BIG_INTEGER}.", field)
 
 
 def _str_or_none(raw: Any) -> str | None:

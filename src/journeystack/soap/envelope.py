@@ -12,11 +12,12 @@ from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import DefusedXMLParser
 
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 # Nesting a partner-API request never needs; deeper input is refused before it is walked.
 MAX_DEPTH = 32
+_CHUNK = 64 * 1024
 
 
 class SoapParseError(Exception):
@@ -106,8 +107,14 @@ def _check_depth(root: Element) -> None:
 def parse_envelope(body: bytes) -> Envelope:
     """The request in a SOAP envelope. Raises SoapParseError."""
     try:
-        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ParseError, DefusedXmlException, ValueError) as error:
+        # Fed in chunks: one large document parsed in one call would hold the interpreter lock, and
+        # so the event loop, for its whole parse.
+        parser = DefusedXMLParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        for start in range(0, len(body), _CHUNK):
+            parser.feed(body[start : start + _CHUNK])
+        root = parser.close()
+    except (ParseError, DefusedXmlException, ValueError, LookupError) as error:
+        # LookupError: an XML declaration naming an encoding Python does not know.
         raise SoapParseError(f"The request is not well-formed XML: {error}") from None
     if local(root.tag) != "Envelope":
         raise SoapParseError("The request is not a SOAP envelope.")

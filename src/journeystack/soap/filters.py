@@ -6,7 +6,6 @@ compared case-insensitively, as SFMC's database collation does; numbers as numbe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from .envelope import Filter, SimpleFilter
@@ -15,7 +14,23 @@ Record = Mapping[str, object]
 
 
 class UnsupportedFilter(Exception):
-    """A filter operator journeystack does not evaluate; the message names it."""
+    """A filter journeystack does not evaluate (an operator, or a value over the length limit);
+    the message names it."""
+
+
+def check_lengths(part: Filter | None, max_length: int) -> None:
+    """Raises UnsupportedFilter when a filter value is longer than `max_length` characters."""
+    stack = [part] if part is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, SimpleFilter):
+            if any(len(value) > max_length for value in node.values):
+                raise UnsupportedFilter(
+                    f"A Value of the filter on {node.property} is longer than {max_length} characters "
+                    "(JOURNEYSTACK_SOAP_MAX_FILTER_VALUE_LENGTH)."
+                )
+        else:
+            stack.extend((node.left, node.right))
 
 
 def _lookup(record: Record, name: str) -> object:
@@ -46,11 +61,24 @@ def _compare(actual: str, expected: str) -> int:
     return (x > y) - (x < y)
 
 
-def _like(actual: str, pattern: str) -> bool:
-    if "%" not in pattern:
-        return pattern.lower() in actual.lower()  # how SFMC clients use it: `like '@'`
-    regex = ".*".join(re.escape(part) for part in pattern.split("%"))
-    return re.fullmatch(regex, actual, re.IGNORECASE | re.DOTALL) is not None
+def like(actual: str, pattern: str) -> bool:
+    """SQL `like` with `%` wildcards, case-insensitive, in time linear in the text: the first
+    part must start the text, the last end it, and each part between is found after the one
+    before it (leftmost first, which is enough for `%`, as no part can be skipped). A pattern
+    without `%` means "contains", as mcdev uses it (`like '@'`)."""
+    text, wanted = actual.lower(), pattern.lower()
+    if "%" not in wanted:
+        return wanted in text
+    first, *middle, last = wanted.split("%")
+    if len(first) + len(last) > len(text) or not text.startswith(first) or not text.endswith(last):
+        return False
+    at, end = len(first), len(text) - len(last)
+    for part in middle:
+        found = text.find(part, at, end)
+        if found < 0:
+            return False
+        at = found + len(part)
+    return True
 
 
 def _simple(part: SimpleFilter, record: Record) -> bool:
@@ -82,7 +110,7 @@ def _simple(part: SimpleFilter, record: Record) -> bool:
     if op == "between" and len(values) >= 2:
         return _compare(actual, values[0]) >= 0 and _compare(actual, values[1]) <= 0
     if op == "like":
-        return _like(actual, first)
+        return like(actual, first)
     if op in ("contains", "existsinstring"):
         return first.lower() in actual.lower()
     if op in ("notcontains", "notexistsinstring"):

@@ -92,10 +92,16 @@ def account_user_record(grant: Grant) -> dict[str, object]:
     }
 
 
-def selected(record: Mapping[str, object], requested: tuple[str, ...], order: tuple[str, ...]) -> list[str]:
-    """The properties of `record` to write: those asked for (every known one when none is), in
-    SFMC's order; asked-for properties journeystack does not keep are left out."""
+def chosen_properties(requested: tuple[str, ...], order: tuple[str, ...]) -> tuple[str, ...]:
+    """The properties to write, once per request: those asked for (every known one when none is),
+    in SFMC's order; asked-for properties journeystack does not keep are left out. Linear in the
+    request, however many Properties it lists."""
     if not requested:
-        return [name for name in order if name in record]
+        return order
     wanted = {name.lower() for name in requested}
-    return [name for name in order if name.lower() in wanted and name in record]
+    return tuple(name for name in order if name.lower() in wanted)
+
+
+def selected(record: Mapping[str, object], chosen: tuple[str, ...]) -> list[str]:
+    """The chosen properties a record has."""
+    return [name for name in chosen if name in record]

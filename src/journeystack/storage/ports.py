@@ -29,6 +29,10 @@ class WriteConflict(Exception):
     """A concurrent writer got there first (unique key taken); the service decides what it means."""
 
 
+class TooMuchToRead(Exception):
+    """A read would load more than the budget it was given; the service decides what it means."""
+
+
 class JourneyRepository(Protocol):
     def latest(
         self, mid: int, *, key: str | None = None, journey_id: str | None = None
@@ -88,7 +92,12 @@ class JourneyRepository(Protocol):
 
     def count_using_event(self, mid: int, key: str, event_id: str, statuses: list[Status] | None) -> int: ...
 
-    def list(self, mid: int, query: JourneyQuery, *, with_spec: bool) -> Page[JourneyVersion]: ...
+    def list(
+        self, mid: int, query: JourneyQuery, *, with_spec: bool, spec_budget: int | None = None
+    ) -> Page[JourneyVersion]:
+        """A page of versions; with `with_spec`, raises TooMuchToRead as soon as the page's Journey
+        Spec documents add up to more than `spec_budget` characters."""
+        ...
 
 
 class TokenRepository(Protocol):
@@ -146,6 +155,10 @@ class FolderRepository(Protocol):
         ...
 
     def list(self, mid: int) -> list[Folder]: ...
+
+    def child_named(self, mid: int, parent_id: int, content_type: str, name: str) -> Folder | None:
+        """The folder of that name and content type below `parent_id`, if there is one."""
+        ...
 
     def next_id(self) -> int:
         """An id no folder of any business unit has yet."""

@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from journeystack import __version__
+from journeystack.domain.queries import MAX_BIG_INTEGER
 from journeystack.errors import InvalidRequest, InvalidSnapshot, Problem
 from journeystack.services import admin
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 PREFIX = "/_journeystack"
 TAG = "control-plane"
-_STATUS_FILTER = re.compile(r"^[1-5](\d\d|xx)$", re.IGNORECASE)
+_STATUS_FILTER = re.compile(r"[1-5]([0-9][0-9]|xx)", re.IGNORECASE)
 DEFAULT_JOURNAL_LIMIT = 50
 
 
@@ -62,32 +63,41 @@ def routes(control: ControlPlane) -> list[Route]:
     def reset(request: ApiRequest) -> ApiResponse:
         result = admin.reset_state(
             store,
-            query_int(request.query, "mid"),
+            query_int(request.query, "mid", maximum=MAX_BIG_INTEGER),
             tokens=query_bool(request.query, "tokens", False),
             token_cache=control.state.tokens,
         )
         return json_response(render_reset(result))
 
     def export_snapshot(request: ApiRequest) -> ApiResponse:
-        return json_response(admin.export_snapshot(store, query_int(request.query, "mid")))
+        return json_response(
+            admin.export_snapshot(store, query_int(request.query, "mid", maximum=MAX_BIG_INTEGER))
+        )
 
     def import_snapshot(request: ApiRequest) -> ApiResponse:
         try:
             raw = parse_json_object(request.body, max_depth=depth)
         except InvalidRequest as error:
             raise InvalidSnapshot(error.problems) from None
-        result = admin.import_snapshot(store, raw, mid=query_int(request.query, "mid"))
+        result = admin.import_snapshot(
+            store, raw, mid=query_int(request.query, "mid", maximum=MAX_BIG_INTEGER)
+        )
         return json_response(render_import(result))
 
     def journal(request: ApiRequest) -> ApiResponse:
         q = request.query
         status = q.get("status") or None
-        if status is not None and not _STATUS_FILTER.match(status):
+        if status is not None and not _STATUS_FILTER.fullmatch(status):
             raise InvalidRequest(
                 [Problem("status must be a status such as 429, or a class such as 5xx.", 10005, "status")]
             )
         limit = query_int(q, "limit") or DEFAULT_JOURNAL_LIMIT
-        query = JournalQuery(path=q.get("path") or None, status=status, mid=query_int(q, "mid"), limit=limit)
+        query = JournalQuery(
+            path=q.get("path") or None,
+            status=status,
+            mid=query_int(q, "mid", maximum=MAX_BIG_INTEGER),
+            limit=limit,
+        )
         entries = control.journal.entries(query)
         return json_response({"enabled": control.journal.enabled, "count": len(entries), "entries": entries})
 
@@ -125,10 +135,12 @@ def routes(control: ControlPlane) -> list[Route]:
         response_schema: type[Any] | dict[str, Any] | None = None,
         responses: dict[int, str] | None = None,
     ) -> Route:
+        # Reset and snapshots touch every row of a store: never on the event loop.
+        blocking = path in ("/reset", "/snapshot")
         return Route(
             method, PREFIX + path, handler, operation_id, summary, authenticated=False, scopes=(),
             query=query, request_schema=request_schema, response_schema=response_schema,
-            responses=responses or {}, tag=TAG, admin=guarded,
+            responses=responses or {}, tag=TAG, admin=guarded, blocking=blocking,
         )  # fmt: skip
 
     mid = ("mid",)

@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from journeystack.domain.queries import MAX_INTEGER
+
 from ..http import ApiRequest, ApiResponse, json_response
 from ..routing import Route
 from ..state import AppState
@@ -39,11 +41,13 @@ _ASSET_PAGE = {
 
 
 def _whole(raw: Any, default: int, minimum: int) -> int:
-    try:
-        value = int(str(raw))
-    except ValueError:
+    """A paging number echoed back; anything unusable (not a whole number, or past what the
+    stores count to) is the default, so the echo is always a number clients can read."""
+    text = str(raw).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
         return default
-    return value if value >= minimum else default
+    value = int(text)
+    return value if minimum <= value <= MAX_INTEGER else default
 
 
 def routes(_state: AppState) -> list[Route]:

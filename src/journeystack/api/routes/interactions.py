@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from journeystack.domain.queries import MAX_PAGE_SIZE, JourneyQuery, OrderColumn
 from journeystack.errors import InvalidRequest, Problem
 from journeystack.services import journeys
@@ -51,11 +53,14 @@ def _api_version(raw: str | None) -> float | None:
     if not raw:
         return None
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
         raise InvalidRequest(
             [Problem("specificApiVersionNumber must be a number.", 10005, "specificApiVersionNumber")]
-        ) from None
+        )
+    return value
 
 
 def routes(state: AppState) -> list[Route]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from journeystack.soap.endpoint import CONTENT_TYPE, SoapEndpoint
+from journeystack.soap.endpoint import CONTENT_TYPE, SoapEndpoint, SoapLimits
 
 from ..http import ApiRequest, ApiResponse
 from ..routing import Route
@@ -12,7 +12,9 @@ _XML = {"type": "string", "description": "A SOAP 1.1 envelope (text/xml)."}
 
 
 def routes(state: AppState) -> list[Route]:
-    endpoint = SoapEndpoint(state.ctx, state.tokens)
+    settings = state.settings
+    limits = SoapLimits(settings.soap_max_objects, settings.soap_max_filter_value_length)
+    endpoint = SoapEndpoint(state.ctx, state.tokens, limits)
 
     def service(request: ApiRequest) -> ApiResponse:
         reply = endpoint.handle(request.body)
@@ -33,5 +35,7 @@ def routes(state: AppState) -> list[Route]:
             response_schema=_XML,
             responses={500: "SOAP fault (faultstring `Token Expired` for a missing or expired token)."},
             tag="soap",
+            # Up to JOURNEYSTACK_SOAP_MAX_OBJECTS writes, or a filter over every folder: off the loop.
+            blocking=True,
         )
     ]

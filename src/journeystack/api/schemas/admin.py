@@ -107,7 +107,8 @@ _INFO_SETTINGS = (
     "host", "port", "public_url", "workers", "token_lifetime_seconds", "strict_scopes", "max_body_bytes",
     "max_json_depth", "operation_delay_seconds", "worker_poll_seconds", "operation_lease_seconds",
     "pool_size", "pool_max_overflow", "log_level", "access_log", "control_plane", "journal",
-    "journal_size", "journal_body_bytes", "seed_file",
+    "journal_size", "journal_body_bytes", "seed_file", "soap_max_objects", "soap_max_filter_value_length",
+    "operation_attempts", "max_reported_problems", "max_problem_message_bytes", "max_response_bytes",
 )  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from journeystack.domain.journey import (
     JourneyVersion,
     StoredJourney,
 )
-from journeystack.domain.queries import Page
+from journeystack.domain.queries import MAX_INTEGER, Page
 from journeystack.domain.runtime.records import JourneyStats
 from journeystack.errors import InvalidRequest, Problem
 
@@ -38,6 +38,10 @@ ATTRIBUTES = frozenset({"key", "name", "description", "workflowApiVersion", "ent
 
 _MISSING_CODE = 10002
 _TYPE_CODE = 10001
+_VALUE_CODE = 10005
+# Pydantic's errors for a value of the right type outside what is accepted.
+_VALUE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal",
+                           "string_too_short", "string_too_long", "too_short", "too_long"})  # fmt: skip
 
 
 class JourneyCreate(BaseModel):
@@ -82,7 +86,7 @@ class JourneyUpdate(JourneyCreate):
 
     model_config = ConfigDict(extra="allow", title="JourneyUpdate")
 
-    version: int = Field(ge=1, description="The version to update.")
+    version: int = Field(ge=1, le=MAX_INTEGER, description="The version to update.")
     modifiedDate: StrictStr | None = Field(
         default=None, description="Must equal, character for character, the modifiedDate last returned."
     )
@@ -101,6 +105,8 @@ def problems_of(error: ValidationError) -> list[Problem]:
         where = ".".join(str(part) for part in item["loc"])
         if item["type"] == "missing":
             problems.append(Problem(f"{where} is required.", _MISSING_CODE, where))
+        elif item["type"] in _VALUE_ERRORS:
+            problems.append(Problem(f"{where}: {item['msg']}.", _VALUE_CODE, where))
         else:
             problems.append(Problem(f"{where}: {item['msg']}.", _TYPE_CODE, where))
     return problems
@@ -185,8 +191,9 @@ def render(
     wire = _head(version)
     wire.update(version.definition.spec)
     if not activities:
-        wire["activities"] = []
-        wire["triggers"] = []
+        # SFMC's list items carry neither (recorded mocks, fidelity audit §1): a journey's bulk.
+        wire.pop("activities", None)
+        wire.pop("triggers", None)
     wire.update(_tail(version, stats))
     return wire
 

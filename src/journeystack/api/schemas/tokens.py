@@ -40,7 +40,7 @@ def parse_token_request(raw: dict[str, Any]) -> TokenRequest:
 
 
 # A tenant's auth host, as SFMC names it (28 characters of [0-9a-z-]).
-_AUTH_HOST = re.compile(r"^(?P<tenant>[0-9a-z-]{28})\.auth\.marketingcloudapis\.com(?P<port>:\d+)?$")
+_AUTH_HOST = re.compile(r"(?P<tenant>[0-9a-z-]{28})\.auth\.marketingcloudapis\.com(?P<port>:[0-9]{1,5})?")
 
 
 def instance_urls(base_url: str) -> tuple[str, str]:
@@ -53,7 +53,7 @@ def instance_urls(base_url: str) -> tuple[str, str]:
     base = base_url if base_url.endswith("/") else base_url + "/"
     scheme, _, rest = base.partition("://")
     host = rest.split("/", 1)[0]
-    match = _AUTH_HOST.match(host.lower())
+    match = _AUTH_HOST.fullmatch(host.lower())
     if match is None:
         return base, base
     tenant, port = match["tenant"], match["port"] or ""

@@ -54,21 +54,28 @@ Publish-time warnings:
 
     121540  an activity type journeystack does not know (kept as sent, not checked)
     121547  a wait longer than 365 days
+
+Every report is bounded (`bounded`): at most N problems, each message at most M bytes, then
+
+    121998  how many more problems were found than the report lists
 """
 
 from __future__ import annotations
 
 from .activities import KNOWN_TYPES
-from .problems import ERROR, WARNING, SpecProblem
-from .publish import EventDefinitionExists, check_publishable
+from .problems import ERROR, WARNING, SpecProblem, bounded
+from .publish import EventDefinitionExists, EventReference, check_publishable, event_reference
 from .structure import check_structure
 
 __all__ = [
     "ERROR",
     "KNOWN_TYPES",
     "WARNING",
+    "bounded",
     "EventDefinitionExists",
+    "EventReference",
     "SpecProblem",
     "check_publishable",
     "check_structure",
+    "event_reference",
 ]

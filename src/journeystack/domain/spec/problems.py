@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, TypeGuard
 
 ERROR: Final = "Error"
@@ -48,6 +48,9 @@ MISSING_CONFIGURATION: Final = "121108"
 NO_NAME: Final = "121109"
 GOAL_NOT_CONFIGURED: Final = "121110"
 ENGAGEMENT_BEFORE_EMAIL: Final = "121111"
+
+# Not a check: how many more problems were found than a report lists.
+MORE_PROBLEMS: Final = "121998"
 
 # Publish-time warnings; 121547 is SFMC's own code for a long wait.
 UNKNOWN_ACTIVITY_TYPE: Final = "121540"
@@ -195,3 +198,27 @@ def quoted(value: Any) -> str:
 
 def non_empty_string(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and value.strip() != ""
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    """`text` in at most `max_bytes` bytes of UTF-8, cut on a character boundary, marked when cut."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= max_bytes:
+        return text
+    return encoded[: max(0, max_bytes - 3)].decode("utf-8", "ignore") + "..."
+
+
+def bounded(problems: list[SpecProblem], limit: int, message_bytes: int) -> list[SpecProblem]:
+    """At most `limit` problems, each message at most `message_bytes` bytes, plus one more naming
+    how many were left out: a journey's problems can outnumber anything worth answering or
+    storing (a publish status, an audit entry, a 400), so every report of them is bounded."""
+    kept = [
+        p if len(p.message) * 4 <= message_bytes else replace(p, message=_cut(p.message, message_bytes),
+                                                               path=_cut(p.path, message_bytes))
+        for p in problems[:limit]
+    ]  # fmt: skip
+    if len(problems) > limit:
+        level = problems[limit].level
+        text = f"journey: {len(problems) - limit} more problems were found; only the first {limit} are listed"
+        kept.append(SpecProblem(MORE_PROBLEMS, text, "", level))
+    return kept

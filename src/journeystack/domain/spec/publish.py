@@ -80,30 +80,65 @@ def _check_journey(doc: Mapping[str, Any], out: list[SpecProblem]) -> None:
         out.append(ROOT.problem(ENTRY_MODE_NOT_SET, "entryMode", text))
 
 
+@dataclass(frozen=True, slots=True)
+class EventReference:
+    """Where a journey's trigger names its entry event, and how (either may be None, not both)."""
+
+    index: int  # of the trigger in `triggers`
+    trigger: Mapping[str, Any]
+    key: str | None
+    event_id: str | None
+
+
+def entry_trigger(doc: Mapping[str, Any]) -> tuple[int, Mapping[str, Any]] | None:
+    """The trigger that starts the journey: the first object in `triggers`."""
+    return next(((i, t) for i, t in enumerate(as_list(doc.get("triggers"))) if isinstance(t, OBJECT)), None)
+
+
+def event_reference(doc: Mapping[str, Any]) -> EventReference | None:
+    """The event definition the entry trigger names, or None when it names none (or is not an
+    event trigger). The one reader of the reference: publish checks it, and storage indexes it so
+    the event is locked while the journey runs, so both always mean the same event.
+
+    Real data keeps the reference in metaData; the older spec put the key on the trigger itself.
+    A blank string names nothing.
+    """
+    found = entry_trigger(doc)
+    if found is None:
+        return None
+    index, trigger = found
+    kind = trigger.get("type")
+    if isinstance(kind, str) and kind.lower() in _TRIGGERS_WITHOUT_EVENT:
+        return None
+    meta = as_object(trigger.get("metaData"))
+    key = _first_string(meta.get("eventDefinitionKey"), trigger.get("eventDefinitionKey"))
+    event_id = _first_string(meta.get("eventDefinitionId"), trigger.get("eventDefinitionId"))
+    if key is None and event_id is None:
+        return None
+    return EventReference(index, trigger, key, event_id)
+
+
 def _check_trigger(doc: Mapping[str, Any], exists: EventDefinitionExists, out: list[SpecProblem]) -> None:
-    triggers = [(i, t) for i, t in enumerate(as_list(doc.get("triggers"))) if isinstance(t, OBJECT)]
-    if not triggers:
+    found = entry_trigger(doc)
+    if found is None:
         text = "no entry event is configured; a journey needs one before it can be published"
         out.append(ROOT.problem(NO_TRIGGER, "triggers", text))
         return
-    index, trigger = triggers[0]
+    index, trigger = found
     kind = trigger.get("type")
     if isinstance(kind, str) and kind.lower() in _TRIGGERS_WITHOUT_EVENT:
         return
     key = trigger.get("key")
     path = f"triggers[{index}]"
     site = Site(path=path, label=f"{path} (key {key!r})" if non_empty_string(key) else path)
-    meta = as_object(trigger.get("metaData"))
-    # Real data keeps the reference in metaData; the older spec put the key on the trigger itself.
-    event_key = _first_string(meta.get("eventDefinitionKey"), trigger.get("eventDefinitionKey"))
-    event_id = _first_string(meta.get("eventDefinitionId"), trigger.get("eventDefinitionId"))
-    if event_key is None and event_id is None:
+    reference = event_reference(doc)
+    if reference is None:
         text = "the entry event names no event definition (metaData.eventDefinitionKey or eventDefinitionId)"
         out.append(site.problem(NO_EVENT_DEFINITION_REF, "metaData.eventDefinitionKey", text))
-    elif not exists(event_key, event_id):
-        pairs = (("key", event_key), ("id", event_id))
+    elif not exists(reference.key, reference.event_id):
+        pairs = (("key", reference.key), ("id", reference.event_id))
         named = " / ".join(f"{label} {value!r}" for label, value in pairs if value)
-        member = "metaData.eventDefinitionKey" if event_key else "metaData.eventDefinitionId"
+        member = "metaData.eventDefinitionKey" if reference.key else "metaData.eventDefinitionId"
         text = f"the entry event's event definition ({named}) does not exist"
         out.append(site.problem(EVENT_DEFINITION_NOT_FOUND, member, text))
 
@@ -165,31 +200,45 @@ class _Graph:
                 out.append(site.problem(UNREACHABLE, "", text))
 
     def _check_cycles(self, out: list[SpecProblem]) -> None:
-        # Iterative depth-first search, so long journeys cannot hit the recursion limit.
+        # Iterative depth-first search, so long journeys cannot hit the recursion limit. Each back
+        # edge costs O(1): its loop is named by a few of its activities, never spelt out whole
+        # (a 1,000-activity chain with many back edges would otherwise write megabytes).
         done: set[str] = set()
         for root in self.sites:
             if root in done:
                 continue
             stack: list[tuple[str, int]] = [(root, 0)]
-            on_path = {root}
+            depth_of = {root: 0}
             while stack:
                 node, position = stack[-1]
                 links = self.edges[node]
                 if position == len(links):
                     stack.pop()
-                    on_path.discard(node)
+                    del depth_of[node]
                     done.add(node)
                     continue
                 stack[-1] = (node, position + 1)
                 outcome, target = links[position]
-                if target in on_path:
-                    loop = [n for n, _ in stack[[n for n, _ in stack].index(target) :]] + [target]
+                if target in depth_of:
                     site = self.sites[node][0]
-                    text = f"outcomes[{outcome}].next {target!r} closes a loop: {' -> '.join(loop)}"
+                    loop = _loop_text(stack, depth_of[target], target)
+                    text = f"outcomes[{outcome}].next {target!r} closes a loop: {loop}"
                     out.append(site.problem(CYCLE, f"outcomes[{outcome}].next", text))
                 elif target not in done:
+                    depth_of[target] = len(stack)
                     stack.append((target, 0))
-                    on_path.add(target)
+
+
+def _loop_text(stack: list[tuple[str, int]], start: int, target: str) -> str:
+    """`a -> b -> a`, or for a long loop its first and last steps and how many lie between."""
+    length = len(stack) - start
+    if length <= 6:
+        keys = [key for key, _ in stack[start:]]
+    else:
+        head = [key for key, _ in stack[start : start + 3]]
+        tail = [key for key, _ in stack[-2:]]
+        keys = [*head, f"... ({length - 5} more) ...", *tail]
+    return " -> ".join([*keys, target])
 
 
 def _is_link(target: Any, keys: Mapping[str, Any], own_key: str) -> bool:

@@ -34,6 +34,7 @@ from .problems import (
 ENTRY_MODES: Final = ("NotSet", "MultipleEntries", "OnceAndDone", "SingleEntryAcrossAllVersions")
 DEFINITION_TYPES: Final = ("Multistep", "Quicksend", "Transactional")
 CONVERSION_UNITS: Final = ("percentage", "wholenumber")
+_BIGINT: Final = 2**63
 
 _STRING_MEMBERS: Final = (
     "name",
@@ -95,7 +96,8 @@ def _check_top_level(doc: Mapping[str, Any], out: list[SpecProblem]) -> None:
     category = doc.get("categoryId")
     if category is not None:
         number = as_number(category) if isinstance(category, int | float) else None
-        if number is None or not number.is_integer():
+        # Folder ids are the stores' BIGINT: a larger number names no folder, on any backend.
+        if number is None or not number.is_integer() or not -_BIGINT <= int(number) < _BIGINT:
             text = f"categoryId must be an integer folder id, not {quoted(category)}"
             out.append(ROOT.problem(WRONG_TYPE, "categoryId", text))
     # Case-insensitive: SFMC's JSON enum parsing ignores case.

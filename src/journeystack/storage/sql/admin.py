@@ -7,10 +7,8 @@ can break, a column type snapshots do not know how to carry.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import secrets
-from collections.abc import Iterator
 from datetime import date, datetime
 from itertools import groupby
 from typing import Any
@@ -156,7 +154,7 @@ class SqlStateStore:
 
     def export(self, mid: int | None) -> dict[str, list[dict[str, Any]]]:
         result: dict[str, list[dict[str, Any]]] = {}
-        with self._consistent_read() as connection:
+        with self._store.consistent_read() as connection:
             for table in self._tables:
                 info = self._infos[table.name]
                 if table is tokens or (mid is not None and not info.per_business_unit):
@@ -247,13 +245,3 @@ class SqlStateStore:
                 ),
                 {"table": table.name, "column": column.name},
             )
-
-    @contextlib.contextmanager
-    def _consistent_read(self) -> Iterator[Connection]:
-        """One read-only transaction that sees one state of every table (REPEATABLE READ on
-        PostgreSQL, whose engine otherwise reads each statement at its own moment)."""
-        with self._store.engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                connection = connection.execution_options(isolation_level="REPEATABLE READ")
-            with connection.begin():
-                yield connection

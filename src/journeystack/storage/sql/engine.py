@@ -3,13 +3,52 @@ PostgreSQL gets READ COMMITTED and a connection pool sized per process."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event
 from sqlalchemy.engine import make_url
 
 WAL_BACKSTOP_PAGES = 10_000
+
+
+class Transaction(StrEnum):
+    """The kinds of transaction journeystack runs; `begin` starts each the one way it is started."""
+
+    # Each statement reads the latest commit: no BEGIN on SQLite, autocommit on PostgreSQL.
+    READ = "read"
+    # Takes the write lock up front (SQLite BEGIN IMMEDIATE), so a read-then-write never has to
+    # upgrade a stale snapshot halfway through.
+    WRITE = "write"
+    # One consistent view of every table across statements (SQLite BEGIN DEFERRED, PostgreSQL
+    # REPEATABLE READ): a snapshot export.
+    SNAPSHOT = "snapshot"
+
+
+# Where a checked-out connection carries its transaction's kind for the begin listener. It lives
+# in the pool's record of the connection, so the checkin listener clears it: no kind outlives the
+# checkout that chose it.
+_KIND = "journeystack.transaction"
+
+
+def mark(connection: Connection, kind: Transaction) -> None:
+    """Make the next transaction begun on `connection` (by SQLAlchemy or Alembic) one of `kind`."""
+    connection.info[_KIND] = kind
+    if connection.dialect.name == "postgresql":
+        if kind is Transaction.READ:
+            # Each statement of a READ COMMITTED transaction reads its own snapshot anyway, so a
+            # read needs no transaction: no BEGIN and no ROLLBACK round trip. The pool puts the
+            # connection's isolation level back when it is returned.
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        elif kind is Transaction.SNAPSHOT:
+            connection.execution_options(isolation_level="REPEATABLE READ")
+
+
+def begin(connection: Connection, kind: Transaction) -> RootTransaction:
+    """Begin a transaction of `kind` on a connection just checked out of the pool."""
+    mark(connection, kind)
+    return connection.begin()
 
 
 def driver(connection: Connection) -> Any:
@@ -37,13 +76,15 @@ def build_engine(url: str, *, pool_size: int = 8, max_overflow: int | None = Non
         # READ COMMITTED is what makes the compare-and-swap UPDATE correct under concurrency: a
         # writer blocked on a row re-reads it after the other commits and then matches nothing,
         # where REPEATABLE READ would fail with a serialization error instead.
-        return create_engine(
+        engine = create_engine(
             url,
             pool_size=pool_size,
             max_overflow=overflow,
             pool_pre_ping=True,
             isolation_level="READ COMMITTED",
         )
+        _forget_kind_on_checkin(engine)
+        return engine
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -66,14 +107,19 @@ def build_engine(url: str, *, pool_size: int = 8, max_overflow: int | None = Non
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # A write unit of work takes the write lock up front, so a read-then-write never has to
-        # upgrade a stale snapshot (SQLITE_BUSY_SNAPSHOT) halfway through. A read that needs one
-        # snapshot across statements asks for it; a plain read runs each statement on its own.
         # Straight to the driver: this runs for every write, and SQLAlchemy's execution path
         # costs several times what SQLite takes to begin.
-        if connection.info.get("write"):
+        kind = connection.info.get(_KIND)
+        if kind is Transaction.WRITE:
             driver(connection).execute("BEGIN IMMEDIATE")
-        elif connection.info.get("snapshot"):
+        elif kind is Transaction.SNAPSHOT:
             driver(connection).execute("BEGIN DEFERRED")
 
+    _forget_kind_on_checkin(engine)
     return engine
+
+
+def _forget_kind_on_checkin(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info.pop(_KIND, None)

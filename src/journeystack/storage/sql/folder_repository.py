@@ -66,6 +66,17 @@ class SqlFolderRepository:
         rows = self._c.execute(select(folders).where(folders.c.mid == mid).order_by(folders.c.id))
         return [_to_folder(row) for row in rows]
 
+    def child_named(self, mid: int, parent_id: int, content_type: str, name: str) -> Folder | None:
+        row = self._c.execute(
+            select(folders).where(
+                folders.c.mid == mid,
+                folders.c.parent_id == parent_id,
+                folders.c.content_type == content_type,
+                folders.c.name == name,
+            )
+        ).first()
+        return _to_folder(row) if row is not None else None
+
     def next_id(self) -> int:
         highest = self._c.execute(select(func.max(folders.c.id))).scalar()
         return FIRST_FOLDER_ID if highest is None else max(FIRST_FOLDER_ID, int(highest) + 1)

@@ -47,6 +47,7 @@ def _to_operation(row: Any) -> Operation:
         finished_ms=m["finished_ms"],
         errors=_problems(m["errors"]),
         warnings=_problems(m["warnings"]),
+        attempts=m["attempts"],
     )
 
 
@@ -101,7 +102,7 @@ class SqlOperationRepository:
             result = self._c.execute(
                 update(operations)
                 .where(operations.c.id == operation_id, claimable)
-                .values(claimed_by=worker, claimed_at_ms=now_ms)
+                .values(claimed_by=worker, claimed_at_ms=now_ms, attempts=operations.c.attempts + 1)
             )
             if result.rowcount == 1:
                 claimed.append(operation_id)

@@ -22,7 +22,7 @@ from journeystack.domain.journey import (
 )
 from journeystack.domain.lifecycle import RUNNING
 from journeystack.domain.queries import JourneyQuery, OrderColumn, Page
-from journeystack.storage.ports import WriteConflict
+from journeystack.storage.ports import TooMuchToRead, WriteConflict
 
 from .anchors import ListAnchors
 from .prepared import Prepared
@@ -406,7 +406,9 @@ class SqlJourneyRepository:
                 )
             )
 
-    def list(self, mid: int, query: JourneyQuery, *, with_spec: bool) -> Page[JourneyVersion]:
+    def list(
+        self, mid: int, query: JourneyQuery, *, with_spec: bool, spec_budget: int | None = None
+    ) -> Page[JourneyVersion]:
         conditions: list[Any] = [journeys.c.mid == mid]
         if query.most_recent_version_only and query.journey_id is None:
             conditions.append(journeys.c.is_head.is_(True))
@@ -462,9 +464,19 @@ class SqlJourneyRepository:
             .limit(size + before)
             .offset(skip - before)
         )
-        rows = self._c.execute(
+        result = self._c.execute(
             select(*columns).where(journeys.c.pk.in_(page_keys.scalar_subquery())).order_by(*ordering)
-        ).all()
+        )
+        if spec_budget is None or not with_spec:
+            rows = result.all()
+        else:
+            rows, read, spec_at = [], 0, at["spec"]
+            for row in result:  # stop loading as soon as the page is too large to answer
+                read += len(row[spec_at])
+                if read > spec_budget:
+                    result.close()
+                    raise TooMuchToRead(read)
+                rows.append(row)
         if generation is not None and self._anchors is not None:
             sort_at, pk_at = at[column.name], at["pk"]
             if before and rows:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -14,7 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 from .anchors import ListAnchors
-from .engine import build_engine, driver, is_sqlite
+from .engine import Transaction, begin, build_engine, driver, is_sqlite
 from .folder_repository import SqlFolderRepository
 from .history_repository import SqlHistoryRepository
 from .lifecycle_repositories import SqlAuditRepository, SqlEventDefinitionRepository, SqlOperationRepository
@@ -65,13 +67,7 @@ class SqlUnitOfWork:
                 connection = self._kept
             else:
                 connection = self._engine.connect()
-                connection.info["write"] = self._write
-                if not self._write and self._engine.dialect.name == "postgresql":
-                    # Each statement of a READ COMMITTED transaction reads its own snapshot anyway,
-                    # so a read needs no transaction: no BEGIN and no ROLLBACK round trip. The
-                    # pool puts the connection's isolation level back when it is returned.
-                    connection.execution_options(isolation_level="AUTOCOMMIT")
-                connection.begin()
+                begin(connection, Transaction.WRITE if self._write else Transaction.READ)
         except BaseException:
             if self._lock is not None:
                 self._lock.release()
@@ -107,7 +103,6 @@ class SqlUnitOfWork:
                 self._connection = None
             elif self._connection is not None:
                 self._connection.rollback()
-                self._connection.info.pop("write", None)
                 self._connection.close()
                 self._connection = None
         finally:
@@ -151,11 +146,18 @@ class SqlStore:
         if self._write_lock is None or self._kept is not None:
             return
         connection = self.engine.connect()
-        connection.info["write"] = False
         # Every GET goes through this connection: let it keep the upper levels of the indexes and
         # the recently read rows of a large store (64 MB, against SQLite's default 2 MB).
         connection.exec_driver_sql(f"PRAGMA cache_size=-{KEPT_READER_CACHE_KIB}")
         self._kept = (threading.get_ident(), connection)
+
+    @contextlib.contextmanager
+    def consistent_read(self) -> Iterator[Connection]:
+        """One read-only transaction that sees one state of every table, whatever commits
+        meanwhile (a snapshot export)."""
+        with self.engine.connect() as connection:
+            with begin(connection, Transaction.SNAPSHOT):
+                yield connection
 
     def _alembic_config(self) -> Config:
         config = Config()

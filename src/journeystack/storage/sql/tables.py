@@ -84,6 +84,8 @@ operations = Table(
     Column("finished_ms", BigInteger, nullable=True),
     Column("errors", Text, nullable=False),
     Column("warnings", Text, nullable=False),
+    # Claims so far; past JOURNEYSTACK_OPERATION_ATTEMPTS the operation is given up (migration 0010).
+    Column("attempts", Integer, nullable=False, server_default="0"),
     Index("ix_operations_due", "state", "run_after_ms"),
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine, create_engine, text
 
+from journeystack.storage.sql.engine import Transaction, mark
 from journeystack.storage.sql.tables import metadata
 
 # Processes that start together (`serve --workers N`, several servers on one database) each run
@@ -18,7 +19,8 @@ if not isinstance(engine, Engine):
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
 
 with engine.connect() as connection:
-    connection.info["write"] = True
+    # A write transaction; the pool forgets the kind when the connection goes back to it.
+    mark(connection, Transaction.WRITE)
     context.configure(
         connection=connection,
         target_metadata=metadata,
