@@ -106,10 +106,20 @@ def list_journeys(
     Raises ResponseTooLarge when the page's documents add up to more than the limit
     (JOURNEYSTACK_MAX_RESPONSE_BYTES): SFMC documents no such bound, but one answer of 50 journeys
     of 4 MiB is 200 MiB built in memory, so journeystack refuses it and names the way out."""
+    return list_journeys_with_stats(ctx, mid, query, with_spec=with_spec, with_stats=False)[0]
+
+
+def list_journeys_with_stats(
+    ctx: ServiceContext, mid: int, query: JourneyQuery, *, with_spec: bool = True, with_stats: bool
+) -> tuple[Page[JourneyVersion], dict[str, JourneyStats] | None]:
+    """`list_journeys`, and each version's population stats when asked. Raises ResponseTooLarge."""
     budget = ctx.limits.response_bytes
     try:
         with ctx.uow() as uow:
-            return uow.journeys.list(mid, query, with_spec=with_spec, spec_budget=budget)
+            page = uow.journeys.list(mid, query, with_spec=with_spec, spec_budget=budget)
+            if not with_stats:
+                return page, None
+            found = uow.runtime.stats([v.definition_id for v in page.items])
     except TooMuchToRead:
         raise ResponseTooLarge(
             [
@@ -121,17 +131,6 @@ def list_journeys(
                 )
             ]  # fmt: skip
         ) from None
-
-
-def list_journeys_with_stats(
-    ctx: ServiceContext, mid: int, query: JourneyQuery, *, with_stats: bool
-) -> tuple[Page[JourneyVersion], dict[str, JourneyStats] | None]:
-    """A page of journey versions with their specs, and each version's stats when asked."""
-    with ctx.uow() as uow:
-        page = uow.journeys.list(mid, query, with_spec=True)
-        if not with_stats:
-            return page, None
-        found = uow.runtime.stats([v.definition_id for v in page.items])
     return page, {v.definition_id: found.get(v.definition_id, JourneyStats()) for v in page.items}
 
 
