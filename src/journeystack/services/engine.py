@@ -275,7 +275,14 @@ def _timers(engine: Engine, uow: UnitOfWork, horizon: int) -> Processed:
         version = batch.version(instance.definition_id)
         if version is None or version.status not in _FINISHING_OR_RUNNING:
             status = version.status.value if version is not None else "Deleted"
-            _eject(engine, batch, version, instance, at, f"The journey version is {status}: the contact was ejected.")
+            _eject(
+                engine,
+                batch,
+                version,
+                instance,
+                at,
+                f"The journey version is {status}: the contact was ejected.",
+            )
             continue
         if version.status is Status.PAUSED:
             instance.held_due_ms, instance.due_ms = instance.due_ms, None
