@@ -20,6 +20,9 @@ CLIENT_ID = "journeystack"
 CLIENT_SECRET = "journeystack"
 DEFAULT_MID = 1000001
 BASE = "/interaction/v1/interactions"
+# How long a test waits for a server process to answer: generous, because a loaded CI machine may
+# take many seconds to start Python and migrate (a start that fails says so at once).
+START_SECONDS = 120
 
 
 def free_port() -> int:
@@ -68,7 +71,7 @@ def running_server(
     process = subprocess.Popen(command, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_SECONDS
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"journeystack serve exited with {process.returncode}")
@@ -78,7 +81,7 @@ def running_server(
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("journeystack serve did not start within 30 s")
+                raise RuntimeError(f"journeystack serve did not start within {START_SECONDS} s")
             time.sleep(0.05)
         yield url
     finally:

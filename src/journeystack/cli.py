@@ -153,12 +153,22 @@ def worker_app() -> Starlette:
     return app
 
 
+# How long a thread may hold the interpreter lock before another may take it (Python's default is
+# 5 ms). Slow work runs in worker threads (the engine, SOAP, snapshots, history downloads) while the
+# event loop answers everyone else; each small step the loop takes (a recv, a send, a callback)
+# waits up to this long for the lock, so a short interval is what keeps /health answering in
+# milliseconds while a thread grinds (tests/api/test_liveness.py).
+SWITCH_INTERVAL_SECONDS = 0.0005
+
+
 def freeze_start_up_heap() -> None:
     """Keep what a server process built at start (modules, settings, the app) out of every later
     garbage-collection pass: it lives as long as the process. Done here, at process start, and
-    never in create_app, which tests and embedders call many times in one process."""
+    never in create_app, which tests and embedders call many times in one process. Also hand the
+    interpreter lock over more often than Python's default (SWITCH_INTERVAL_SECONDS)."""
     gc.collect()
     gc.freeze()
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
 
 
 def _serve(settings: Settings) -> int:

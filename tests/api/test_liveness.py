@@ -1,7 +1,8 @@
 """No request can freeze the server (issue 12, general guard): while each attack the issue found
 runs against a real server process, another client polls /_journeystack/health every 100 ms, and
-the slowest answer stays under 250 ms. The server is a separate process so that the test's own
-threads do not compete with it for the interpreter lock."""
+the slowest answer stays under 250 ms (beyond the slowest answer of a quiet second just before,
+which is what the machine's other load costs). The server is a separate process so that the
+test's own threads do not compete with it for the interpreter lock."""
 
 from __future__ import annotations
 
@@ -125,11 +126,19 @@ def test_health_answers_while_an_attack_runs(
     target: tuple[str, Api, Api], attack: Callable[[Api, Api], None]
 ) -> None:
     base, api, other = target
+    # The machine's own noise (other processes on the same cores) is measured first, with no attack,
+    # and allowed on top of the bound: the bound is for what the attack does to the server.
+    with Poller(base) as quiet:
+        time.sleep(1.0)
+    noise = max(quiet.latencies)
     with Poller(base) as poller:
         time.sleep(0.3)
         attack(api, other)
         time.sleep(0.3)
     worst = max(poller.latencies)
-    print(f"{attack.__name__}: {len(poller.latencies)} polls, worst {worst:.1f} ms")  # noqa: T201
+    summary = (
+        f"{attack.__name__}: {len(poller.latencies)} polls, worst {worst:.1f} ms, quiet worst {noise:.1f} ms"
+    )
+    print(summary)  # noqa: T201
     assert len(poller.latencies) >= 5
-    assert worst < WORST_MS, sorted(poller.latencies)[-5:]
+    assert worst < WORST_MS + noise, sorted(poller.latencies)[-5:]
