@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from journeystack.domain.audit import AuditAction, AuditEntry, entry_for
-from journeystack.domain.journey import JourneyVersion, Status, next_modified_ms, spec_document
+from journeystack.domain.journey import JourneyVersion, Status, next_modified_ms
 from journeystack.domain.lifecycle import (
     DAY_MS,
     RUNNING,
@@ -22,7 +22,7 @@ from journeystack.domain.lifecycle import (
     expiry_status,
 )
 from journeystack.domain.queries import Page
-from journeystack.domain.spec import SpecProblem, check_publishable
+from journeystack.domain.spec import SpecProblem
 from journeystack.errors import (
     CriteriaNotFound,
     InvalidStateTransition,
@@ -32,7 +32,7 @@ from journeystack.errors import (
 )
 from journeystack.storage.ports import UnitOfWork
 
-from . import population
+from . import population, verdict
 from .clock import engine_now
 from .context import ServiceContext
 from .journeys import SYSTEM_USER
@@ -141,8 +141,7 @@ def _run(ctx: ServiceContext, op: Operation, worker: str) -> None:
                     event_id is not None and uow.events.get(op.mid, event_id=event_id.lower()) is not None
                 )
 
-            spec_errors, spec_warnings = check_publishable(spec_document(target.definition), exists)
-            spec_errors += population.runtime_problems(target)
+            spec_errors, spec_warnings = verdict.publish_problems(target, exists)
             errors = tuple(_problem(p) for p in spec_errors)
             warnings = tuple(_problem(p) for p in spec_warnings)
             finished = _finish(op, errors, warnings, now)
