@@ -270,11 +270,22 @@ class Journeystack:
         return document
 
     def seed(self, source: Mapping[str, Any] | str | Path) -> Any:
-        """Load state from a snapshot document or a snapshot file; it replaces the state it covers.
-        Raises ControlPlaneError when the server refuses it."""
+        """Load state: a snapshot document, a snapshot file, or a directory of journeys as files
+        (`journeystack export`'s layout or mcdev's `retrieve/`), imported into `mid`.
+
+        A snapshot replaces the state it covers; journeys as files are added. Raises
+        ControlPlaneError when the server refuses, AssertionError when an import has problems."""
         if isinstance(source, Mapping):
             return self._admin.call("POST", "/snapshot", json=dict(source))
-        return self._admin.call("POST", "/snapshot", content=Path(source).read_bytes())
+        path = Path(source)
+        if path.is_dir():
+            from journeystack.files.transfer import import_tree
+
+            report = import_tree(self.client(), path)
+            if report.problems:
+                raise AssertionError("importing " + str(path) + " failed:\n" + "\n".join(report.problems))
+            return report
+        return self._admin.call("POST", "/snapshot", content=path.read_bytes())
 
     def info(self) -> dict[str, Any]:
         answer: dict[str, Any] = self._admin.call("GET", "/info")
