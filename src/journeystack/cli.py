@@ -163,8 +163,11 @@ def _serve(settings: Settings) -> int:
 def _certs(directory: str, tenant: str | None) -> int:
     from pathlib import Path
 
-    from journeystack.certs import DEFAULT_TENANT, make_certificates
-
+    try:
+        from journeystack.certs import DEFAULT_TENANT, make_certificates
+    except ModuleNotFoundError as missing:  # cryptography is an extra: journeystack[certs]
+        sys.stderr.write(f"journeystack certs needs {missing.name}: pip install 'journeystack[certs]'\n")
+        return 2
     try:
         files = make_certificates(Path(directory), tenant=tenant or DEFAULT_TENANT)
     except ValueError as error:
