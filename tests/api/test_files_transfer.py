@@ -252,3 +252,32 @@ def test_the_fixture_seeds_from_journeys_as_files(journeystack: Journeystack, tm
     (tmp_path / "journeys" / "broken" / "v1.json").write_text('{"key": "broken", "name": "B"}')
     with pytest.raises(AssertionError, match="broken: 400 errorcode 400: Please validate that your request"):
         journeystack.seed(tmp_path)
+
+
+def test_a_file_without_a_version_is_the_latest_and_key_exports_leave_other_keys(
+    journeystack: Journeystack, tmp_path: Path
+) -> None:
+    client = journeystack.client()
+    for key in ("a", "b"):
+        client.journeys.create({"key": key, "name": key.upper(), "workflowApiVersion": 1})
+    assert run_cli("export", str(tmp_path), "--url", journeystack.url)[0] == 0
+    (tmp_path / "journeys" / "c").mkdir()
+    hand_written = tmp_path / "journeys" / "c" / "journey.json"
+    hand_written.write_text('{"key": "c", "name": "C", "workflowApiVersion": 1.0}')
+
+    assert run_cli("import", str(tmp_path), "--url", journeystack.url)[1].splitlines() == [
+        "a v1: unchanged", "b v1: unchanged", "c v1: created",
+    ]  # fmt: skip
+    hand_written.write_text('{"key": "c", "name": "C", "workflowApiVersion": 1.0, "description": "edited"}')
+    assert "c v1: updated" in run_cli("import", str(tmp_path), "--url", journeystack.url)[1]
+    assert [(j.version, j.description) for j in client.journeys.list(key="c", mostRecentVersionOnly=False)] == [
+        (1, "edited"),
+    ]  # fmt: skip
+
+    client.journeys.delete("b")
+    status, out, _ = run_cli("export", str(tmp_path), "--key", "a", "--url", journeystack.url)
+    assert status == 0 and "removed" not in out and (tmp_path / "journeys" / "b" / "v1.json").exists()
+    status, out, _ = run_cli("export", str(tmp_path), "--url", journeystack.url)
+    assert status == 0 and out.splitlines()[0] == "removed journeys/b/v1.json"
+    # Export removes only files it writes itself: the hand-written one stays.
+    assert sorted(files(tmp_path)) == ["journeys/a/v1.json", "journeys/c/journey.json", "journeys/c/v1.json"]

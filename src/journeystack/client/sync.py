@@ -197,9 +197,10 @@ class Journeys:
         self, journey: Journey | str, version: int | None = None, *, timeout: float = 60.0,
         poll_interval: float = 0.25,
     ) -> OperationStatus:  # fmt: skip
-        """publishAsync, then poll publishStatus until it is done. `journey` is a Journey, an id, or
-        'key:KEY' (then pass `version`). Raises OperationFailedError (status Error, with its errors)
-        and OperationTimeoutError."""
+        """publishAsync, then poll publishStatus until it is done (after 50 ms, then less often, up
+        to every `poll_interval` seconds). `journey` is a Journey, an id, or 'key:KEY' (then pass
+        `version`). Raises OperationFailedError (status Error, with its errors) and
+        OperationTimeoutError."""
         return self._client._run(p.run_operation("publish", journey, version, timeout, poll_interval))
 
     def validate(

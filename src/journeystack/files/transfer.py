@@ -145,10 +145,16 @@ def export_tree(client: Client, root: Path, *, keys: set[str] | None = None) -> 
     for event in sorted(events, key=lambda e: e.key):
         written.add(_write(root, d.event_path(event.key), d.dumps_event(d.event_document(event.to_wire()))))
         report.done.append(f"event {event.key}")
+    # What is no longer there: every event, and the journeys exported (all of them, or those of `keys`).
+    exported_dirs = None if keys is None else {d.journey_path(key, 1).parent for key in keys}
     for stale in _files(root):
-        if stale not in written and (keys is None or d.JOURNEYS_DIR not in stale.parts[-3:-1]):
+        relative = stale.relative_to(root)
+        in_scope = (
+            exported_dirs is None or relative.parts[0] == d.EVENTS_DIR or relative.parent in exported_dirs
+        )
+        if stale not in written and in_scope:
             stale.unlink()
-            report.done.append(f"removed {stale.relative_to(root)}")
+            report.done.append(f"removed {relative.as_posix()}")
     for directory in sorted((root / d.JOURNEYS_DIR).glob("*"), reverse=True):
         if directory.is_dir() and not any(directory.iterdir()):
             directory.rmdir()
@@ -164,8 +170,9 @@ def _write(root: Path, relative: Path, content: bytes) -> Path:
 
 
 def _files(root: Path) -> Iterator[Path]:
+    """The files an export writes (others, such as a hand-written journey file, are left alone)."""
     yield from sorted((root / d.EVENTS_DIR).glob("*.json"))
-    yield from sorted((root / d.JOURNEYS_DIR).glob("*/*.json"))
+    yield from sorted(p for p in (root / d.JOURNEYS_DIR).glob("*/v*.json") if p.stem[1:].isdigit())
 
 
 # --- import ---------------------------------------------------------------------------------------
@@ -257,8 +264,9 @@ class _Importer:
     def one(self, file: d.JourneyFile) -> None:
         latest = self.latest()
         last = latest.version if latest is not None and latest.version is not None else 0
+        latest_file = file.latest or file.version is None
         wanted = file.version or 1
-        if file.latest:  # mcdev: the journey's latest version, whatever its number is
+        if latest_file:  # mcdev's (or a file without a version): the latest version, whatever its number
             same = latest is not None and self._same(latest, file)
             wanted = last if latest is not None and (same or latest.status == "Draft") else last + 1
         body = self._body(file)
@@ -281,7 +289,7 @@ class _Importer:
             current = self.client.journeys.create(body)
             label = f"{self.key} v{current.version}"
             self.report.done.append(f"{label}: created")
-            if not file.latest and current.version != wanted:
+            if not latest_file and current.version != wanted:
                 raise ValueError(f"v{wanted} was created as v{current.version}: the server numbers versions")
         self._take_to(current, file.status, label)
 

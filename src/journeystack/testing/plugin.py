@@ -131,7 +131,7 @@ def journeystack_settings() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def journeystack_servers(
+def _journeystack_servers(
     pytestconfig: pytest.Config, journeystack_settings: dict[str, Any]
 ) -> Iterator[_Servers]:
     servers = _Servers(pytestconfig, dict(journeystack_settings))
@@ -140,7 +140,7 @@ def journeystack_servers(
 
 
 @pytest.fixture
-def journeystack(request: pytest.FixtureRequest, journeystack_servers: _Servers) -> Iterator[Journeystack]:
+def journeystack(request: pytest.FixtureRequest, _journeystack_servers: _Servers) -> Iterator[Journeystack]:
     """A journeystack server, emptied for this test: `.url`, `.client_id`, `.client_secret`, `.mid`,
     `.token`, `.client()`, and the control plane (`.reset()`, `.seed()`, `.snapshot()`, `.faults`,
     `.journal`, `.clock`, `.outbox`, `.contacts`)."""
@@ -151,7 +151,7 @@ def journeystack(request: pytest.FixtureRequest, journeystack_servers: _Servers)
     unknown = set(options) - {"mid", "strict_scopes"}
     if unknown or (marker and marker.args):
         pytest.fail(f"@pytest.mark.journeystack takes mid= and strict_scopes= only, not {sorted(unknown)}")
-    server = journeystack_servers.get(bool(options.get("strict_scopes", False)))
+    server = _journeystack_servers.get(bool(options.get("strict_scopes", False)))
     mid = options.get("mid")
     if mid is not None and mid not in server.mids:
         pytest.fail(

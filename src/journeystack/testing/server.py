@@ -18,9 +18,16 @@ from journeystack.config import Settings
 CLIENT_ID: Final = "journeystack"
 CLIENT_SECRET: Final = "journeystack"
 MIDS: Final = (1000001, 1000002)
-# Publish and validate stay "in process" for this long: long enough that polling is real, short
-# enough that a test suite does not wait (a served journeystack waits 1 s by default).
-FAST_OPERATIONS: Final[dict[str, Any]] = {"operation_delay_seconds": 0.05, "worker_poll_seconds": 0.02}
+# Publish and validate stay "in process" for 50 ms (a served journeystack: 1 s), long enough that
+# polling is real and short enough that a suite does not wait. The background threads look for work
+# every 100 ms (operations) and 250 ms (the engine): a session's servers then cost about 1.5 % of
+# a core while idle instead of 5 %, and tests that need the engine now call run_until_idle() or
+# advance the clock anyway.
+FAST_OPERATIONS: Final[dict[str, Any]] = {
+    "operation_delay_seconds": 0.05,
+    "worker_poll_seconds": 0.1,
+    "engine_poll_seconds": 0.25,
+}
 START_TIMEOUT: Final = 30.0
 
 
