@@ -68,6 +68,8 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None)
     out = out or sys.stdout
     if args.command == "validate":
         return _validate(args, out)
+    import httpx
+
     from journeystack.client import Client, ClientError
 
     from .files.transfer import export_tree, import_tree
@@ -93,7 +95,7 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None)
     except ClientError as error:
         sys.stderr.write(f"journeystack {args.command}: {error}\n")
         return 1
-    except OSError as error:
+    except httpx.TransportError as error:
         sys.stderr.write(f"journeystack {args.command}: cannot reach {url}: {error}\n")
         return 1
     for problem in report.problems:

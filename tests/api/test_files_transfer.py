@@ -235,6 +235,11 @@ def test_import_and_export_say_when_they_cannot_work(journeystack: Journeystack,
     status, _, err = run_cli("export", str(tmp_path), "--url", journeystack.url, "--client-secret", "wrong")
     assert status == 1
     assert err.startswith("journeystack export: 401 errorcode None: Client authentication failed.")
+    status, _, err = run_cli("export", str(tmp_path), "--url", "http://127.0.0.1:1")
+    assert (status, err) == (
+        1,
+        "journeystack export: cannot reach http://127.0.0.1:1: [Errno 111] Connection refused\n",
+    )
 
 
 def test_the_fixture_seeds_from_journeys_as_files(journeystack: Journeystack, tmp_path: Path) -> None:
