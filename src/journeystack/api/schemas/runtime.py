@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from journeystack.domain.queries import Page
-from journeystack.domain.runtime.records import ClockState, HistoryQuery, JourneyStats, Processed
+from journeystack.domain.runtime.records import ClockState, HistoryQuery, Processed
 from journeystack.domain.runtime.steps import HistoryRow, OutboxMessage
 from journeystack.errors import Problem, refused
 from journeystack.services.runtime import BatchResult
@@ -156,17 +156,6 @@ def render_history_page(page: Page[tuple[int, HistoryRow]]) -> dict[str, Any]:
         "pageSize": page.page_size,
         "links": {},
         "items": [render_history_item(pk, row) for pk, row in page.items],
-    }
-
-
-def render_stats(stats: JourneyStats | None) -> dict[str, Any]:
-    stats = stats or JourneyStats()
-    return {
-        "currentPopulation": stats.current_population,
-        "cumulativePopulation": stats.cumulative_population,
-        "metGoal": stats.met_goal,
-        "metExitCriteria": stats.met_exit_criteria,
-        "goalPerformance": stats.goal_performance,
     }
 
 
