@@ -151,6 +151,9 @@ def routes(state: AppState) -> list[Route]:
             "getInteractionCollection",
             "List journeys (latest version of each by default).",
             query=list_query,
+            # A page of up to 500 journeys, documents included with extras: read and rendered in
+            # a worker thread, never on the event loop (tests/api/test_liveness.py).
+            blocking=True,
         ),
         Route(
             "POST",
