@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 
 from journeystack.domain.dates import format_ms
 from journeystack.domain.events import EventDefinition
@@ -29,25 +29,43 @@ SERVER_OWNED = frozenset(
 ATTRIBUTES = frozenset({"eventDefinitionKey", "name", "type"})
 
 
-class EventDefinitionCreate(BaseModel):
+class _EventMembers(BaseModel):
+    """The members `render` answers under SFMC's types: a client's member of another type would be
+    answered as sent (a `metaData` string, a `category` array), which no SFMC client can read."""
+
+    description: StrictStr | None = None
+    mode: StrictStr | None = Field(default=None, description="Production (default) or Test.")
+    dataExtensionId: StrictStr | None = None
+    dataExtensionName: StrictStr | None = None
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    sourceApplicationExtensionId: StrictStr | None = None
+    filterDefinitionId: StrictStr | None = None
+    filterDefinitionTemplate: StrictStr | None = None
+    iconUrl: StrictStr | None = None
+    category: StrictStr | None = None
+    automationId: StrictStr | None = None
+    arguments: dict[str, Any] | None = None
+    configurationArguments: dict[str, Any] | None = None
+    metaData: dict[str, Any] | None = None
+    isVisibleInPicker: StrictBool | None = None
+    isPlatformObject: StrictBool | None = None
+    disableDEDataLogging: StrictBool | None = None
+
+
+class EventDefinitionCreate(_EventMembers):
     model_config = ConfigDict(extra="allow", title="EventDefinitionCreate")
 
     type: StrictStr = Field(min_length=1, max_length=100, description="Event, APIEvent, EmailAudience, ...")
     name: StrictStr = Field(min_length=1, max_length=400)
     eventDefinitionKey: StrictStr = Field(min_length=1, max_length=200)
-    description: StrictStr | None = None
-    mode: StrictStr | None = Field(default=None, description="Production (default) or Test.")
-    dataExtensionId: StrictStr | None = None
-    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
 
 
-class EventDefinitionUpdate(BaseModel):
+class EventDefinitionUpdate(_EventMembers):
     model_config = ConfigDict(extra="allow", title="EventDefinitionUpdate")
 
     type: StrictStr | None = Field(default=None, min_length=1, max_length=100)
     name: StrictStr | None = Field(default=None, min_length=1, max_length=400)
     eventDefinitionKey: StrictStr | None = Field(default=None, min_length=1, max_length=200)
-    description: StrictStr | None = None
 
 
 def _members(raw: dict[str, Any]) -> dict[str, Any]:
