@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from journeystack.domain.queries import MAX_BIG_INTEGER
 from journeystack.domain.runtime.records import OutboxQuery
 from journeystack.errors import Problem, refused
 from journeystack.services import runtime
@@ -91,7 +92,7 @@ def routes(state: AppState, engine: Engine) -> list[Route]:
     def list_outbox(request: ApiRequest) -> ApiResponse:
         q = request.query
         query = OutboxQuery(
-            mid=query_int(q, "mid"),
+            mid=query_int(q, "mid", maximum=MAX_BIG_INTEGER),
             contact_key=q.get("contactkey") or None,
             journey_key=q.get("journeykey") or None,
             activity_key=q.get("activitykey") or None,
@@ -102,10 +103,12 @@ def routes(state: AppState, engine: Engine) -> list[Route]:
         return json_response({"count": total, "items": [render_outbox_item(pk, m) for pk, m in items]})
 
     def clear_outbox(request: ApiRequest) -> ApiResponse:
-        return json_response({"deleted": runtime.clear_outbox(ctx, query_int(request.query, "mid"))})
+        return json_response(
+            {"deleted": runtime.clear_outbox(ctx, query_int(request.query, "mid", maximum=MAX_BIG_INTEGER))}
+        )
 
     def get_attributes(request: ApiRequest) -> ApiResponse:
-        mid = query_int(request.query, "mid") or default_mid(state)
+        mid = query_int(request.query, "mid", maximum=MAX_BIG_INTEGER) or default_mid(state)
         contact_key = request.params["contactKey"]
         return json_response(
             {
@@ -116,7 +119,7 @@ def routes(state: AppState, engine: Engine) -> list[Route]:
         )
 
     def put_attributes(request: ApiRequest) -> ApiResponse:
-        mid = query_int(request.query, "mid") or default_mid(state)
+        mid = query_int(request.query, "mid", maximum=MAX_BIG_INTEGER) or default_mid(state)
         contact_key = request.params["contactKey"]
         saved = runtime.put_attributes(
             ctx, mid, contact_key, parse_json_object(request.body, max_depth=depth)
