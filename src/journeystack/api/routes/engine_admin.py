@@ -171,6 +171,7 @@ def routes(state: AppState, engine: Engine) -> list[Route]:
                      tag=TAG, admin=True, **extra)  # fmt: skip
 
     bad = {400: "Malformed body or query (validationErrors name the problem)."}
+    contact = {"contactKey": {"type": "string", "minLength": 1, "maxLength": 254, "pattern": "\\S"}}
     return [
         route("GET", "/clock", read_clock, "controlPlaneClock", "The engine's clock: now, and whether it is frozen.",
               response_schema=CLOCK_SCHEMA),
@@ -194,8 +195,8 @@ def routes(state: AppState, engine: Engine) -> list[Route]:
               query={"mid": MID}, response_schema=closed({"deleted": {"type": "integer", "minimum": 0}})),
         route("GET", "/contacts/{contactKey}/attributes", get_attributes, "controlPlaneGetContactAttributes",
               "A contact's attributes ({attribute set: {field: value}}); mid defaults to the first package's.",
-              query={"mid": MID}, response_schema=ATTRIBUTES_SCHEMA),
+              query={"mid": MID}, path_params=contact, response_schema=ATTRIBUTES_SCHEMA),
         route("PUT", "/contacts/{contactKey}/attributes", put_attributes, "controlPlanePutContactAttributes",
               "Replace a contact's attributes ({attribute set: {field: value}}).", query={"mid": MID},
-              request_schema=ATTRIBUTE_SETS_SCHEMA, response_schema=ATTRIBUTES_SCHEMA, responses=bad),
+              path_params=contact, request_schema=ATTRIBUTE_SETS_SCHEMA, response_schema=ATTRIBUTES_SCHEMA, responses=bad),
     ]  # fmt: skip

@@ -21,7 +21,17 @@ from .common import COUNT, closed
 class FaultRuleBody(BaseModel):
     """A fault rule as POSTed. Unknown members are refused, so a misspelt one cannot go unnoticed."""
 
-    model_config = ConfigDict(extra="forbid", title="FaultRule")
+    model_config = ConfigDict(
+        extra="forbid",
+        title="FaultRule",
+        # A rule needs an action (domain/faults.py, new_rule): a status, or some latency.
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["status"], "properties": {"status": {"type": "integer"}}},
+                {"required": ["latencyMs"], "properties": {"latencyMs": {"minimum": 1}}},
+            ]
+        },
+    )
 
     method: StrictStr | None = Field(
         default=None,
