@@ -130,10 +130,12 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
     if route.authenticated:
         responses["401"] = {"$ref": "#/components/responses/NotAuthorized"}
         if route.scopes or route.strict_scopes:
-            scopes = ", ".join(route.scopes + route.strict_scopes)
+            needed = [", ".join(route.scopes)] if route.scopes else []
+            if route.strict_scopes:
+                needed.append(f"with JOURNEYSTACK_STRICT_SCOPES, {', '.join(route.strict_scopes)}")
             responses["403"] = _answer(
-                Answer(f"Insufficient Privileges: the token lacks a scope ({scopes}; the second and "
-                       "later only with JOURNEYSTACK_STRICT_SCOPES).", INSUFFICIENT_PRIVILEGES_SCHEMA),
+                Answer(f"Insufficient Privileges: the token lacks a scope the route needs ({'; '.join(needed)}).",
+                       INSUFFICIENT_PRIVILEGES_SCHEMA),
                 components,
             )  # fmt: skip
     if route.admin:
