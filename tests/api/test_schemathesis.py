@@ -190,18 +190,23 @@ def test_following_the_links_every_answer_is_one_the_document_describes(
 ) -> None:
     """The OpenAPI links as a state machine: a journey created is read back by id and key, updated
     with the modifiedDate it answered, published, validated, polled, stopped, paused, resumed and
-    deleted; an event definition is read, updated, fired and deleted; a fault rule read and removed."""
+    deleted; an event definition is read, updated, fired and deleted; a fault rule is read and
+    removed (on the control-plane server, whose rules are cleared before each scenario too)."""
 
     sfmc_base, _ = request.getfixturevalue("sfmc_server")
     admin = httpx.Client(base_url=sfmc_base, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30)
     request.addfinalizer(admin.close)
+    control_base, control_headers = request.getfixturevalue("control_server")
+    control = httpx.Client(base_url=control_base, headers=control_headers, timeout=30)
+    request.addfinalizer(control.close)
 
     class Workflow(schema.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
-            # Every scenario starts from the same (empty) store, so the same draws meet the same
-            # answers: Hypothesis requires it, and it makes a failing scenario replayable.
+            # Every scenario starts from the same (empty) store and no fault rule, so the same draws
+            # meet the same answers: Hypothesis requires it, and it makes a failing scenario replayable.
             reset = admin.post(f"{CONTROL_PLANE}reset")
             assert reset.status_code == 200, reset.text
+            assert control.delete(f"{CONTROL_PLANE}faults").status_code == 200
 
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             base, headers = _target(case, request)

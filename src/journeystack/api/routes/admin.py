@@ -141,13 +141,14 @@ def routes(control: ControlPlane) -> list[Route]:
         request_schema: type[Any] | dict[str, Any] | None = None,
         response_schema: type[Any] | dict[str, Any] | None = None,
         responses: Mapping[int, str | Answer] | None = None,
+        links: dict[str, dict[str, Any]] | None = None,
     ) -> Route:
         # Reset and snapshots touch every row of a store: never on the event loop.
         blocking = path in ("/reset", "/snapshot")
         return Route(
             method, PREFIX + path, handler, operation_id, summary, authenticated=False, scopes=(),
             query=query or {}, request_schema=request_schema, response_schema=response_schema,
-            responses=responses or {}, tag=TAG, admin=guarded, blocking=blocking,
+            responses=responses or {}, tag=TAG, admin=guarded, blocking=blocking, links=links or {},
         )  # fmt: skip
 
     mid = {"mid": MID}
@@ -182,7 +183,10 @@ def routes(control: ControlPlane) -> list[Route]:
               response_schema=DELETED_SCHEMA),
         route("POST", "/faults", add_fault, "controlPlaneAddFault",
               "Add a fault rule (this process only); the answer carries its id.",
-              request_schema=FaultRuleBody, response_schema=FAULT_RULE_SCHEMA, responses=bad),
+              request_schema=FaultRuleBody, response_schema=FAULT_RULE_SCHEMA, responses=bad,
+              links={"Get": {"operationId": "controlPlaneGetFault", "parameters": {"path.id": "$response.body#/id"}},
+                     "Delete": {"operationId": "controlPlaneDeleteFault",
+                                "parameters": {"path.id": "$response.body#/id"}}}),
         route("GET", "/faults", list_faults, "controlPlaneListFaults", "Every fault rule, with its counters.",
               response_schema=FAULT_RULES_SCHEMA),
         route("DELETE", "/faults", clear_faults, "controlPlaneClearFaults", "Remove every fault rule.",
