@@ -33,7 +33,7 @@ from journeystack.errors import (
 )
 from journeystack.storage.ports import UnitOfWork
 
-from . import population
+from . import calls, population
 from .clock import engine_now
 from .context import ServiceContext
 from .journeys import SYSTEM_USER
@@ -167,6 +167,13 @@ def _check(
             return None
         errors, warnings = check_publishable(spec_document(target.definition), exists)
     errors += population.runtime_problems(target)
+    if ctx.outbound is not None:
+        # Custom activities: URLs the engine may not call; then, on a journey otherwise fine, their
+        # validate (and for a publish, then publish) calls, made here outside any transaction.
+        errors += calls.url_problems(ctx.outbound.policy, target)
+        if not errors:
+            steps = ("validate",) if op.kind is OperationKind.VALIDATE else ("validate", "publish")
+            errors += calls.lifecycle_problems(ctx, target, steps)
     limits = ctx.limits
     return (
         target,
@@ -268,8 +275,11 @@ def stop(
     journey_id: str | None = None,
     user: str = SYSTEM_USER,
 ) -> JourneyVersion:
-    """Stop one version (terminal). Raises NotFound, InvalidStateTransition naming its status."""
-    return _transition(ctx, mid, "stop", Status.STOPPED, AuditAction.STOP, version, key, journey_id, user)
+    """Stop one version (terminal); its custom activities' stop URLs are called afterwards. Raises
+    NotFound, InvalidStateTransition naming its status."""
+    stopped = _transition(ctx, mid, "stop", Status.STOPPED, AuditAction.STOP, version, key, journey_id, user)
+    calls.lifecycle_later(ctx, stopped, "stop")
+    return stopped
 
 
 def pause(
@@ -398,7 +408,10 @@ def expire_pause(ctx: ServiceContext, uow: UnitOfWork, version: JourneyVersion) 
     its transaction, in due order with the rest of the journey's work)."""
     status = expiry_status(version.pause_options)
     action = AuditAction.STOP if status is Status.STOPPED else AuditAction.RESUME
-    return _apply(uow, ctx, version, status, action, "journeystack (pause expired)", None)
+    done = _apply(uow, ctx, version, status, action, "journeystack (pause expired)", None)
+    if status is Status.STOPPED:
+        calls.lifecycle_later(ctx, done, "stop")  # queued now, made outside this transaction
+    return done
 
 
 def audit_log(

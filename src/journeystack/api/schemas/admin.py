@@ -109,6 +109,7 @@ _INFO_SETTINGS = (
     "pool_size", "pool_max_overflow", "log_level", "access_log", "control_plane", "journal",
     "journal_size", "journal_body_bytes", "seed_file", "soap_max_objects", "soap_max_filter_value_length",
     "operation_attempts", "max_reported_problems", "max_problem_message_bytes", "max_response_bytes",
+    "outbound_allow", "outbound_max_in_flight", "call_lease_seconds",
 )  # fmt: skip
 
 

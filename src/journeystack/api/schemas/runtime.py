@@ -182,6 +182,7 @@ def render_processed(processed: Processed) -> dict[str, int]:
         "sweeps": processed.sweeps,
         "exits": processed.exits,
         "pauses": processed.pauses,
+        "calls": processed.calls,
     }
 
 

@@ -1,0 +1,245 @@
+"""Custom activities' calls to the outside world: claiming execute calls under a lease, recording
+their answers, and the lifecycle calls (save, validate, publish, stop) at those journey events.
+
+Nothing here makes a call: engine/outbound.py does, outside any transaction and off the server's
+event loop. A claim is a lease (wall clock): a call whose claimer died is claimed again once its
+lease runs out, so every call is made at least once; a retried or re-made call carries the same
+activityId, definitionInstanceId and activityInstanceId, so a receiver can drop duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import orjson
+
+from journeystack.domain.journey import JourneyVersion, Status, spec_document
+from journeystack.domain.jwt import encode_hs256
+from journeystack.domain.outbound import OutboundPolicy, OutboundRequest, Target
+from journeystack.domain.runtime.calls import Call, CallAnswer, CallSpec, parse_call
+from journeystack.domain.runtime.plan import CALL_TYPES, PlanError, activity_id
+from journeystack.domain.spec.problems import ERROR, SpecProblem
+
+from .context import Outbound, ServiceContext
+from .engine import Engine
+
+log = logging.getLogger("journeystack.calls")
+
+# Publish errors of journeystack's own, next to the other 1211xx codes: a custom activity's URL the
+# engine may not call, and a validate or publish call that failed.
+URL_NOT_ALLOWED: Final = "121113"
+LIFECYCLE_CALL_FAILED: Final = "121114"
+# Lifecycle calls wait at most this long for each answer (the operation's lease is 30 s).
+LIFECYCLE_TIMEOUT_MS: Final = 10_000
+_RUNNING: Final = frozenset({Status.PUBLISHED, Status.UNPUBLISHED, Status.PAUSED})
+# Headers an activity may not set: the engine's own, and those that frame the request.
+_RESERVED_HEADERS: Final = frozenset(
+    {"host", "content-length", "content-type", "transfer-encoding", "connection", "expect", "upgrade"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CallWork:
+    """A claimed call for the caller: the request to make, or why it is not made."""
+
+    call_id: str
+    activity_key: str
+    concurrency_key: tuple[str, str]
+    request: OutboundRequest | None
+    refused: str | None = None
+
+
+def signed_body(envelope: Mapping[str, Any], use_jwt: bool, secret: str) -> tuple[bytes, str]:
+    """The body as sent: the JSON envelope, or its HS256 JWT (`Content-Type: application/jwt`)."""
+    if use_jwt:
+        return encode_hs256(envelope, secret).encode("ascii"), "application/jwt"
+    return orjson.dumps(envelope), "application/json"
+
+
+def _headers(headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (name, value)
+        for name, value in headers.items()
+        if name.lower() not in _RESERVED_HEADERS and "\r" not in name + value and "\n" not in name + value
+    )
+
+
+def execute_request(outbound: Outbound, call: Call, spec: CallSpec, target: Target) -> OutboundRequest:
+    body, content_type = signed_body(call.envelope, spec.use_jwt, outbound.secret_for(call.mid))
+    return OutboundRequest(
+        target=target, body=body, content_type=content_type, headers=_headers(call.headers),
+        timeout_ms=spec.timeout_ms, retry_count=spec.retry_count, retry_delay_ms=spec.retry_delay_ms,
+        mid=call.mid, shown=call.envelope,
+    )  # fmt: skip
+
+
+def claim_calls(
+    ctx: ServiceContext, engine: Engine, *, owner: str, capacity: int, grace_ms: int
+) -> list[CallWork]:
+    """Lease up to `capacity` calls to make, never more in flight per activity than its
+    concurrentRequests (counted over every process: claims take turns). A call whose version no
+    longer runs, or whose URL the engine may not call, is claimed with the reason it is not made."""
+    outbound = ctx.outbound
+    assert outbound is not None
+    work: list[CallWork] = []
+    with ctx.uow(write=True) as uow:
+        uow.calls.take_claim_lock()
+        now = ctx.clock.now_ms()
+        versions: dict[str, JourneyVersion | None] = {}
+        for definition_id, activity_key, claimable, in_flight in uow.calls.claimable_groups(now):
+            if capacity <= 0:
+                break
+            if definition_id not in versions:
+                versions[definition_id] = uow.journeys.by_definition(definition_id)
+            version = versions[definition_id]
+            spec: CallSpec | None = None
+            refused: str | None = None
+            if version is None or version.status not in _RUNNING:
+                refused = f"the journey version is {version.status.value if version else 'Deleted'}"
+            else:
+                try:
+                    activity = engine.plan(version).activities.get(activity_key)
+                except PlanError as error:
+                    activity, refused = None, f"the journey version cannot run: {error}"
+                spec = activity.call if activity is not None else None
+                if spec is None and refused is None:
+                    refused = f"the activity {activity_key!r} is not a custom activity of this version"
+            limit = min(capacity, claimable)
+            if spec is not None:
+                limit = min(limit, spec.concurrency - in_flight)
+            if limit <= 0:
+                continue
+            lease = (spec.lease_ms if spec is not None else 0) + grace_ms
+            calls = uow.calls.claim(definition_id, activity_key, limit, owner, now, now + lease)
+            capacity -= len(calls)
+            target = outbound.policy.check(spec.url) if spec is not None else None
+            for call in calls:
+                key = (definition_id, activity_key)
+                if spec is None or not isinstance(target, Target):
+                    why = refused or f"{target}"
+                    work.append(CallWork(call.id, activity_key, key, None, why))
+                else:
+                    work.append(
+                        CallWork(call.id, activity_key, key, execute_request(outbound, call, spec, target))
+                    )
+        uow.commit()
+    return work
+
+
+def record_answers(
+    ctx: ServiceContext, engine: Engine, *, owner: str, answers: list[tuple[str, CallAnswer]]
+) -> None:
+    """Record answers (in one short transaction) for the engine to apply; a lease another caller
+    took over meanwhile keeps its own answer instead."""
+    if not answers:
+        return
+    with ctx.uow(write=True) as uow:
+        uow.calls.complete(owner, answers)
+        uow.commit()
+    engine.answers.set()
+    ctx.notify()
+
+
+# --- lifecycle calls --------------------------------------------------------------------------------
+
+
+def custom_activities(version: JourneyVersion) -> list[tuple[str, str, CallSpec]]:
+    """(activity id, key, settings) of each REST and RestDecision activity of a version."""
+    found = []
+    for raw in spec_document(version.definition).get("activities") or []:
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("key"), str):
+            continue
+        kind = raw.get("type")
+        upper = kind.upper() if isinstance(kind, str) else ""
+        if upper in CALL_TYPES:
+            spec = parse_call(raw, decision=upper == "RESTDECISION")
+            found.append((activity_id(version.id, raw), str(raw["key"]), spec))
+    return found
+
+
+def url_problems(policy: OutboundPolicy, version: JourneyVersion) -> list[SpecProblem]:
+    """Publish errors for every custom-activity URL (execute and lifecycle) the engine may not call."""
+    problems = []
+    for _, key, spec in custom_activities(version):
+        urls = [("arguments.execute.url", spec.url)] if spec.url else []
+        urls += [(f"configurationArguments.{step}.url", url) for step, url in spec.lifecycle.items()]
+        for member, url in urls:
+            checked = policy.check(url)
+            if not isinstance(checked, Target):
+                text = f"activity {key!r}: {member} cannot be called: {checked}"
+                problems.append(
+                    SpecProblem(URL_NOT_ALLOWED, text, path=member, level=ERROR, activity_key=key)
+                )
+    return problems
+
+
+def lifecycle_requests(
+    outbound: Outbound, version: JourneyVersion, step: str
+) -> list[tuple[str, OutboundRequest]]:
+    """The `step` calls (save, validate, publish, stop) of a version's custom activities, as
+    (activity key, request); URLs the engine may not call are left out (publish reports them)."""
+    requests = []
+    secret = outbound.secret_for(version.mid)
+    for identity, key, spec in custom_activities(version):
+        url = spec.lifecycle.get(step)
+        target = outbound.policy.check(url) if url else None
+        if not isinstance(target, Target):
+            continue
+        # SFMC does not document the body of lifecycle calls; journeystack sends what identifies
+        # the activity and the journey version (docs/runtime.md).
+        payload = {
+            "activityObjectID": identity, "interactionId": version.id,
+            "originalDefinitionId": version.definition_id, "interactionKey": version.key,
+            "interactionVersion": str(version.version),
+        }  # fmt: skip
+        body, content_type = signed_body(payload, spec.lifecycle_jwt, secret)
+        request = OutboundRequest(target=target, body=body, content_type=content_type,
+                                  timeout_ms=min(spec.timeout_ms, LIFECYCLE_TIMEOUT_MS), mid=version.mid, shown=payload)  # fmt: skip
+        requests.append((key, request))
+    return requests
+
+
+def lifecycle_problems(
+    ctx: ServiceContext, version: JourneyVersion, steps: tuple[str, ...]
+) -> list[SpecProblem]:
+    """Make the lifecycle calls of `steps` in order (validate, then publish), each step's calls at
+    once; a call that fails is a publish error and stops the steps after it."""
+    outbound = ctx.outbound
+    if outbound is None:
+        return []
+    for step in steps:
+        requests = lifecycle_requests(outbound, version, step)
+        if not requests:
+            continue
+        answers = outbound.call_now([request for _, request in requests])
+        problems = []
+        for (key, request), answer in zip(requests, answers, strict=True):
+            if not answer.ok:
+                detail = answer.describe() + (
+                    f"; the answer began: {answer.excerpt}" if answer.excerpt else ""
+                )
+                text = f"activity {key!r}: the {step} call to {request.target.url} failed ({detail})"
+                member = f"configurationArguments.{step}.url"
+                problems.append(
+                    SpecProblem(LIFECYCLE_CALL_FAILED, text, path=member, level=ERROR, activity_key=key)
+                )
+        if problems:
+            return problems
+    return []
+
+
+def lifecycle_later(ctx: ServiceContext, version: JourneyVersion, step: str) -> None:
+    """Make the `step` calls (save, stop) of a version's custom activities soon, without waiting."""
+    outbound = ctx.outbound
+    if outbound is None:
+        return
+    try:
+        requests = lifecycle_requests(outbound, version, step)
+    except Exception:  # a journey that cannot be read as activities has none to call
+        log.debug("no %s calls for %s", step, version.definition_id, exc_info=True)
+        return
+    if requests:
+        outbound.call_later([request for _, request in requests])
