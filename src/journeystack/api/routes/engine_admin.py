@@ -16,6 +16,7 @@ from ..routing import Handler, Route
 from ..schemas.runtime import (
     parse_instant,
     render_clock,
+    render_engagement,
     render_outbox_item,
     render_processed,
 )
@@ -25,6 +26,15 @@ PREFIX = "/_journeystack"
 TAG = "control-plane"
 MAX_OUTBOX_LIMIT = 10_000
 
+ENGAGEMENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type"],
+    "properties": {
+        "type": {"type": "string", "enum": ["open", "click", "bounce"]},
+        "urlId": {"type": ["string", "integer"], "description": "A click's tracked URL id (statusUrlId)."},
+        "url": {"type": "string", "description": "A click's URL, for the record."},
+    },
+}
 CLOCK_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"now": {"type": "string"}, "nowMs": {"type": "integer"}, "frozen": {"type": "boolean"}},
@@ -104,6 +114,18 @@ def routes(state: AppState, engine: Engine) -> list[Route]:
     def clear_outbox(request: ApiRequest) -> ApiResponse:
         return json_response({"deleted": runtime.clear_outbox(ctx, query_int(request.query, "mid"))})
 
+    def record_engagement(request: ApiRequest) -> ApiResponse:
+        message_id = request.params["id"]
+        if not message_id.isdigit() or len(message_id) > 18:
+            raise refused([Problem("id must be an outbox message's id (a whole number).", 10005, "id")])
+        message, events = runtime.record_engagement(
+            ctx, int(message_id), parse_json_object(request.body, max_depth=depth)
+        )
+        return json_response(
+            {"id": int(message_id), "contactKey": message.contact_key, "activityKey": message.activity_key,
+             "engagement": [render_engagement(e) for e in events]}
+        )  # fmt: skip
+
     def get_attributes(request: ApiRequest) -> ApiResponse:
         mid = query_int(request.query, "mid") or default_mid(state)
         contact_key = request.params["contactKey"]
@@ -150,6 +172,10 @@ def routes(state: AppState, engine: Engine) -> list[Route]:
               query=("mid", "contactKey", "journeyKey", "activityKey", "limit", "offset"), responses=bad),
         route("DELETE", "/outbox", clear_outbox, "controlPlaneClearOutbox", "Empty the outbox (or one MID's).",
               query=("mid",)),
+        route("POST", "/outbox/{id}/engagement", record_engagement, "controlPlaneRecordEngagement",
+              'Record an open, click or bounce against an outbox message ({"type": "open"}, {"type": "click", '
+              '"urlId": "2"}, {"type": "bounce"}) at the engine\'s time; answers the message\'s engagement.',
+              request_schema=ENGAGEMENT_SCHEMA, responses={**bad, 404: "No such message (errorcode 90006)."}),
         route("GET", "/contacts/{contactKey}/attributes", get_attributes, "controlPlaneGetContactAttributes",
               "A contact's attributes ({attribute set: {field: value}}); mid defaults to the first package's.",
               query=("mid",)),

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from journeystack.domain.queries import Page
+from journeystack.domain.runtime.engagement import EngagementEvent
 from journeystack.domain.runtime.records import ClockState, HistoryQuery, JourneyStats, Processed
 from journeystack.domain.runtime.steps import HistoryRow, OutboxMessage
 from journeystack.errors import Problem, refused
@@ -184,6 +185,13 @@ def render_processed(processed: Processed) -> dict[str, int]:
         "pauses": processed.pauses,
         "calls": processed.calls,
     }
+
+
+def render_engagement(event: EngagementEvent) -> dict[str, Any]:
+    rendered: dict[str, Any] = {"type": event.kind, "date": iso_ms(event.at_ms)}
+    if event.kind == "click":
+        rendered |= {"urlId": event.url_id, "url": event.url}
+    return rendered
 
 
 def render_outbox_item(pk: int, message: OutboxMessage) -> dict[str, Any]:
