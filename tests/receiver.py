@@ -44,6 +44,7 @@ class Receiver:
     max_in_flight: Counter[str] = field(default_factory=Counter)
     attempts: Counter[str] = field(default_factory=Counter)  # activityInstanceId -> calls
     failing: set[str] = field(default_factory=set)  # lifecycle paths answering 500
+    delay: float = 0.0  # seconds every execute call takes before it answers
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def of(self, path: str) -> list[Received]:
@@ -95,6 +96,8 @@ def receiver_app(receiver: Receiver) -> Starlette:
                 receiver.attempts[call_id] += 1
                 attempt = receiver.attempts[call_id]
             behaviour = str(inputs.get("behaviour") or "ok")
+            if receiver.delay:
+                await asyncio.sleep(receiver.delay)
             if behaviour == "slow" or (behaviour == "slow-once" and attempt == 1):
                 # Past the activity's 1,000 ms timeout; a call the engine gave up on (it closes the
                 # connection) no longer counts as in flight.
