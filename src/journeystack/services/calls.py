@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import orjson
@@ -24,7 +24,7 @@ from journeystack.domain.runtime.plan import CALL_TYPES, PlanError, activity_id
 from journeystack.domain.spec.problems import ERROR, SpecProblem
 
 from .context import Outbound, ServiceContext
-from .engine import Engine
+from .engine import Engine, apply_answers
 
 log = logging.getLogger("journeystack.calls")
 
@@ -79,7 +79,7 @@ def execute_request(outbound: Outbound, call: Call, spec: CallSpec, target: Targ
 def claim_calls(
     ctx: ServiceContext, engine: Engine, *, owner: str, capacity: int, grace_ms: int
 ) -> list[CallWork]:
-    """Lease up to `capacity` calls to make, never more in flight per activity than its
+    """Lease up to `capacity` calls to make, oldest first, never more in flight per activity than its
     concurrentRequests (counted over every process: claims take turns). A call whose version no
     longer runs, or whose URL the engine may not call, is claimed with the reason it is not made."""
     outbound = ctx.outbound
@@ -88,59 +88,82 @@ def claim_calls(
     with ctx.uow(write=True) as uow:
         uow.calls.take_claim_lock()
         now = ctx.clock.now_ms()
+        specs: dict[tuple[str, str], tuple[CallSpec | None, str | None]] = {}
         versions: dict[str, JourneyVersion | None] = {}
-        for definition_id, activity_key, claimable, in_flight in uow.calls.claimable_groups(now):
-            if capacity <= 0:
+
+        def spec_of(definition_id: str, activity_key: str) -> tuple[CallSpec | None, str | None]:
+            key = (definition_id, activity_key)
+            if key not in specs:
+                if definition_id not in versions:
+                    versions[definition_id] = uow.journeys.by_definition(definition_id)
+                specs[key] = _spec(engine, versions[definition_id], activity_key)
+            return specs[key]
+
+        busy = uow.calls.in_flight(now)
+        full = {key for key, count in busy.items() if count >= (spec_of(*key)[0] or _NO_LIMIT).concurrency}
+        leases: list[tuple[str, int]] = []
+        for call in uow.calls.claimable(now, max(capacity * 2, 64), full):
+            if len(leases) >= capacity:
                 break
-            if definition_id not in versions:
-                versions[definition_id] = uow.journeys.by_definition(definition_id)
-            version = versions[definition_id]
-            spec: CallSpec | None = None
-            refused: str | None = None
-            if version is None or version.status not in _RUNNING:
-                refused = f"the journey version is {version.status.value if version else 'Deleted'}"
-            else:
-                try:
-                    activity = engine.plan(version).activities.get(activity_key)
-                except PlanError as error:
-                    activity, refused = None, f"the journey version cannot run: {error}"
-                spec = activity.call if activity is not None else None
-                if spec is None and refused is None:
-                    refused = f"the activity {activity_key!r} is not a custom activity of this version"
-            limit = min(capacity, claimable)
-            if spec is not None:
-                limit = min(limit, spec.concurrency - in_flight)
-            if limit <= 0:
+            key = (call.definition_id, call.activity_key)
+            spec, refused = spec_of(*key)
+            if spec is not None and busy.get(key, 0) >= spec.concurrency:
                 continue
-            lease = (spec.lease_ms if spec is not None else 0) + grace_ms
-            calls = uow.calls.claim(definition_id, activity_key, limit, owner, now, now + lease)
-            capacity -= len(calls)
-            target = outbound.policy.check(spec.url) if spec is not None else None
-            for call in calls:
-                key = (definition_id, activity_key)
-                if spec is None or not isinstance(target, Target):
-                    why = refused or f"{target}"
-                    work.append(CallWork(call.id, activity_key, key, None, why))
-                else:
-                    work.append(
-                        CallWork(call.id, activity_key, key, execute_request(outbound, call, spec, target))
-                    )
+            busy[key] = busy.get(key, 0) + 1
+            leases.append((call.id, now + (spec.lease_ms if spec is not None else 0) + grace_ms))
+            target = outbound.policy.check(spec.url) if spec is not None else refused
+            if spec is None or not isinstance(target, Target):
+                work.append(CallWork(call.id, call.activity_key, key, None, refused or f"{target}"))
+            else:
+                work.append(
+                    CallWork(call.id, call.activity_key, key, execute_request(outbound, call, spec, target))
+                )
+        uow.calls.lease(leases, owner)
         uow.commit()
     return work
 
 
+_NO_LIMIT: Final = CallSpec(url="", in_arguments=[], out_arguments=[], headers={}, timeout_ms=1, retry_count=0,
+                            retry_delay_ms=0, concurrency=1_000_000, use_jwt=False)  # fmt: skip
+
+
+def _spec(
+    engine: Engine, version: JourneyVersion | None, activity_key: str
+) -> tuple[CallSpec | None, str | None]:
+    """A custom activity's settings, or why its calls are not made."""
+    if version is None or version.status not in _RUNNING:
+        return None, f"the journey version is {version.status.value if version else 'Deleted'}"
+    try:
+        activity = engine.plan(version).activities.get(activity_key)
+    except PlanError as error:
+        return None, f"the journey version cannot run: {error}"
+    if activity is None or activity.call is None:
+        return None, f"the activity {activity_key!r} is not a custom activity of this version"
+    return activity.call, None
+
+
 def record_answers(
     ctx: ServiceContext, engine: Engine, *, owner: str, answers: list[tuple[str, CallAnswer]]
-) -> None:
-    """Record answers (in one short transaction) for the engine to apply; a lease another caller
-    took over meanwhile keeps its own answer instead."""
+) -> int:
+    """Apply answers at once, in one short transaction: the contacts go on from the custom activity
+    (at the moment they reached it) to their next wait. A call of a paused version keeps its answer
+    until the version resumes; a lease another caller took over meanwhile keeps its own answer
+    instead. Returns how many answers were applied."""
     if not answers:
-        return
+        return 0
     with ctx.uow(write=True) as uow:
-        uow.calls.complete(owner, answers)
+        by_id = dict(answers)
+        owned = uow.calls.owned(owner, list(by_id))
+        held = [(c.id, by_id[c.id]) for c in owned if c.held]
+        if held:
+            uow.calls.complete(owner, held)
+        ready = [replace(c, answer=by_id[c.id]) for c in owned if not c.held]
+        processed = apply_answers(engine, uow, ready)
         uow.commit()
+    engine.after_commit()
     engine.answers.set()
     ctx.notify()
+    return processed.calls
 
 
 # --- lifecycle calls --------------------------------------------------------------------------------

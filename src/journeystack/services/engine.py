@@ -27,6 +27,7 @@ from typing import Any, Final, Protocol
 
 from journeystack.domain.journey import JourneyVersion, Status
 from journeystack.domain.runtime import steps
+from journeystack.domain.runtime.calls import Call
 from journeystack.domain.runtime.engagement import CLICK, OPEN, EngagementEvent, PathTestState, pick_winner
 from journeystack.domain.runtime.entry import Past, entry_refusal
 from journeystack.domain.runtime.plan import ONCE_AND_DONE, Activity, JourneyPlan, PlanError, compile_plan
@@ -110,8 +111,11 @@ class Engine:
         """Work one batch of the earliest due kind of work, due at or before `until_ms` (default: the
         engine's now). None when nothing is due; a Processed with total 0 when the due work is held by
         another process (PostgreSQL) and should be looked at again shortly."""
+        with self.ctx.uow() as reader:  # nothing due is the common case: no write lock for it
+            now = until_ms if until_ms is not None else engine_now(reader, self.ctx.clock)
+            if not any(due is not None and due <= now for due in reader.runtime.next_dues().values()):
+                return None
         with self.ctx.uow(write=True) as uow:
-            now = until_ms if until_ms is not None else engine_now(uow, self.ctx.clock)
             dues = uow.runtime.next_dues()
             candidates = [
                 (due, rank, kind) for rank, kind in enumerate(_KINDS) if (due := dues[kind]) is not None
@@ -128,10 +132,14 @@ class Engine:
                 horizon = min(horizon, due + self.settings.window_ms)
             processed = _HANDLERS[kind](self, uow, max(horizon, due))
             uow.commit()
+        self.after_commit()
+        return processed
+
+    def after_commit(self) -> None:
+        """Wake this process's caller when the transaction just committed stored calls."""
         if self._new_calls:
             self._new_calls = False
             self.calls_due.set()
-        return processed
 
     def run_until(self, until_ms: int | None = None, *, wait: Callable[[], None] | None = None) -> Processed:
         """Work batches until nothing is due at or before `until_ms` (default: the engine's now, read
@@ -203,8 +211,8 @@ class Engine:
             total = total + done
             with self.ctx.uow() as uow:
                 limit = until_ms if until_ms is not None else engine_now(uow, self.ctx.clock)
-                pending = uow.calls.pending(limit) if self.caller_running else 0
-            if pending == 0:
+                pending = uow.calls.pending(limit) if self.caller_running else False
+            if not pending:
                 if done.total == 0 or until_ms is not None:
                     return total
                 continue
@@ -594,8 +602,15 @@ def _exit(engine: Engine, batch: _Batch, request: ExitRequest) -> list[dict[str,
 
 
 def _answers(engine: Engine, uow: UnitOfWork, horizon: int) -> Processed:
-    """Apply answered custom-activity calls, each at the moment its contact reached the activity."""
-    calls = uow.calls.answered(horizon, engine.settings.batch_size)
+    """Apply answered custom-activity calls (those kept while their version was paused, or whose
+    caller recorded them without applying them)."""
+    return apply_answers(engine, uow, uow.calls.answered(horizon, engine.settings.batch_size))
+
+
+def apply_answers(engine: Engine, uow: UnitOfWork, calls: list[Call]) -> Processed:
+    """Apply answered calls in `uow`, each at the moment its contact reached the activity, and
+    delete them. The caller of the process applies the answers it gets this way at once (in the
+    transaction that would otherwise only record them)."""
     batch = _Batch(engine, uow)
     instances = uow.runtime.instances_by_id([c.instance_id for c in calls])
     by_mid: dict[int, list[str]] = {}
@@ -603,7 +618,7 @@ def _answers(engine: Engine, uow: UnitOfWork, horizon: int) -> Processed:
         by_mid.setdefault(loaded.mid, []).append(loaded.contact_key)
     for mid, keys in by_mid.items():
         batch.load_attributes(mid, keys)
-    latest = horizon
+    latest = 0
     for call in calls:
         instance = instances.get(call.instance_id)
         if instance is None or call.answer is None:

@@ -99,51 +99,53 @@ class SqlCallRepository:
         if _postgresql(self._c):
             self._c.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
 
-    def claimable_groups(self, now_ms: int) -> list[tuple[str, str, int, int]]:
-        """Per activity with calls to make: (definition id, activity key, calls claimable, calls in
-        flight under a live lease)."""
+    def in_flight(self, now_ms: int) -> dict[tuple[str, str], int]:
+        """Calls in flight under a live lease, per (definition id, activity key)."""
         c = engine_calls.c
-        claimable = or_(c.state == DUE, and_(c.state == CLAIMED, c.lease_until_ms < now_ms))
-        in_flight = and_(c.state == CLAIMED, c.lease_until_ms >= now_ms)
         rows = self._c.execute(
-            select(
-                c.definition_id,
-                c.activity_key,
-                func.sum(case((claimable, 1), else_=0)),
-                func.sum(case((in_flight, 1), else_=0)),
-            )
-            .where(_NOT_HELD, c.state.in_((DUE, CLAIMED)))
+            select(c.definition_id, c.activity_key, func.count())
+            .where(c.state == CLAIMED, c.lease_until_ms >= now_ms)
             .group_by(c.definition_id, c.activity_key)
         )
-        return [(r[0], r[1], int(r[2] or 0), int(r[3] or 0)) for r in rows if r[2]]
+        return {(r[0], r[1]): int(r[2]) for r in rows}
 
-    def claim(
-        self, definition_id: str, activity_key: str, limit: int, owner: str, now_ms: int, until_ms: int
-    ) -> list[Call]:
-        """Lease up to `limit` claimable calls of one activity, oldest first."""
+    def claimable(self, now_ms: int, limit: int, skip: set[tuple[str, str]]) -> list[Call]:
+        """Calls to make, oldest first: due ones, and those whose lease ran out (their claimer is
+        presumed dead); none of the activities in `skip` (at their concurrentRequests already)."""
         c = engine_calls.c
-        query = (
-            select(engine_calls)
-            .where(
-                c.definition_id == definition_id,
-                c.activity_key == activity_key,
-                _NOT_HELD,
-                or_(c.state == DUE, and_(c.state == CLAIMED, c.lease_until_ms < now_ms)),
-            )
-            .order_by(c.due_ms, c.id)
-            .limit(limit)
-        )
-        if _postgresql(self._c):
-            query = query.with_for_update(skip_locked=True)
-        calls = [_to_call(row) for row in self._c.execute(query)]
-        _CLAIM.execute_many(self._c, [{"w_id": call.id, "owner": owner, "until": until_ms} for call in calls])
-        return calls
+        found: list[Call] = []
+        for condition in (c.state == DUE, and_(c.state == CLAIMED, c.lease_until_ms < now_ms)):
+            query = select(engine_calls).where(condition, _NOT_HELD)
+            for definition_id, activity_key in skip:
+                query = query.where(or_(c.definition_id != definition_id, c.activity_key != activity_key))
+            query = query.order_by(c.due_ms, c.id).limit(limit - len(found))
+            if _postgresql(self._c):
+                query = query.with_for_update(skip_locked=True)
+            found.extend(_to_call(row) for row in self._c.execute(query))
+            if len(found) >= limit:
+                break
+        return found
+
+    def lease(self, leases: list[tuple[str, int]], owner: str) -> None:
+        """Claim calls for `owner`: (call id, lease end in wall-clock ms) each."""
+        _CLAIM.execute_many(self._c, [{"w_id": i, "owner": owner, "until": until} for i, until in leases])
 
     def complete(self, owner: str, answers: list[tuple[str, CallAnswer]]) -> None:
         """Record answers of calls this owner still holds (a lease taken over meanwhile is not)."""
         _COMPLETE.execute_many(
             self._c, [{"w_id": call_id, "w_owner": owner, "answer": a.to_json()} for call_id, a in answers]
         )
+
+    def owned(self, owner: str, ids: list[str]) -> list[Call]:
+        """The calls of `ids` this owner still holds the lease of, locked (PostgreSQL)."""
+        found: list[Call] = []
+        c = engine_calls.c
+        for chunk in _chunks(ids):
+            query = select(engine_calls).where(c.id.in_(chunk), c.state == CLAIMED, c.lease_owner == owner)
+            if _postgresql(self._c):
+                query = query.with_for_update()
+            found.extend(_to_call(row) for row in self._c.execute(query))
+        return sorted(found, key=lambda call: (call.due_ms, call.id))
 
     def answered(self, until_ms: int, limit: int) -> list[Call]:
         """Answered calls due by `until_ms` whose answers wait to be applied, oldest first."""
@@ -182,13 +184,14 @@ class SqlCallRepository:
             .values(held=False, due_ms=case((c.due_ms < now_ms, now_ms), else_=c.due_ms))
         )
 
-    def pending(self, until_ms: int | None) -> int:
-        """Calls not yet applied (to make, in flight, or answered), due by `until_ms`; held ones aside."""
+    def pending(self, until_ms: int | None) -> bool:
+        """Whether a call is not applied yet (to make, in flight, or answered) that is due by
+        `until_ms`; held ones aside."""
         c = engine_calls.c
-        query = select(func.count()).select_from(engine_calls).where(_NOT_HELD)
+        query = select(c.id).where(_NOT_HELD)
         if until_ms is not None:
             query = query.where(c.due_ms <= until_ms)
-        return int(self._c.execute(query).scalar_one())
+        return self._c.execute(query.limit(1)).first() is not None
 
 
 def _upsert(connection: Connection) -> Any:
