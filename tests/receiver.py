@@ -45,6 +45,7 @@ class Receiver:
     attempts: Counter[str] = field(default_factory=Counter)  # activityInstanceId -> calls
     failing: set[str] = field(default_factory=set)  # lifecycle paths answering 500
     delay: float = 0.0  # seconds every execute call takes before it answers
+    gate: threading.Event = field(default_factory=threading.Event)  # "gated" calls answer once it is set
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def of(self, path: str) -> list[Received]:
@@ -98,16 +99,18 @@ def receiver_app(receiver: Receiver) -> Starlette:
             behaviour = str(inputs.get("behaviour") or "ok")
             if receiver.delay:
                 await asyncio.sleep(receiver.delay)
-            if behaviour == "slow" or (behaviour == "slow-once" and attempt == 1):
-                # Past the activity's 1,000 ms timeout; a call the engine gave up on (it closes the
-                # connection) no longer counts as in flight.
-                try:
-                    await asyncio.wait_for(_disconnected(request), 1.6)
-                    return Response(b"", 499)
-                except TimeoutError:
-                    pass
+            if behaviour == "slow":
+                # Never answers: the engine's timeout ends the call (it closes the connection), and
+                # from then on the call no longer counts as in flight here.
+                await _disconnected(request)
+                return Response(b"", 499)
             if behaviour == "fail" or (behaviour == "flaky" and attempt == 1):
                 return Response(b'{"error": "the CRM is down"}', 500, media_type="application/json")
+            if behaviour == "gated":
+                while not receiver.gate.is_set():
+                    await asyncio.sleep(0.01)
+            if behaviour == "moved":
+                return Response(b"", 302, headers={"location": "https://example.com/elsewhere"})
             if behaviour == "refuse":
                 return Response(b'{"error": "unknown contact"}', 400, media_type="application/json")
             if path.endswith("/split"):
@@ -140,7 +143,10 @@ def running_receiver(secret: str = JWT_SECRET) -> Iterator[Receiver]:
     receiver = Receiver(secret=secret)
     with app_in_thread(receiver_app(receiver)) as url:
         receiver.url = url
-        yield receiver
+        try:
+            yield receiver
+        finally:
+            receiver.gate.set()  # no call is left waiting on a test that failed
 
 
 def by_contact(receiver: Receiver, path: str) -> dict[str, list[dict[str, Any]]]:
