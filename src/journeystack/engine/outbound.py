@@ -19,13 +19,15 @@ from typing import Any, TypeVar
 
 from journeystack.domain.outbound import OutboundPolicy, OutboundRequest
 from journeystack.domain.runtime.calls import CallAnswer
-from journeystack.services.calls import CallWork, claim_calls, record_answers
+from journeystack.services.calls import CallWork, apply_recorded, claim_calls, record_answers
 from journeystack.services.engine import Engine
 from journeystack.services.worker import worker_name
 
 from .http import Exchange, HttpClient
 
 log = logging.getLogger("journeystack.calls")
+# How often a claim also looks for calls this process did not store (another process's).
+LOOK_AROUND_SECONDS = 0.5
 T = TypeVar("T")
 
 
@@ -66,7 +68,8 @@ class Caller:
         self._ready = threading.Event()
         self._stopping = False
         self._wake: asyncio.Event | None = None
-        self._flushed: asyncio.Event | None = None
+        self._claiming: asyncio.Lock | None = None
+        self._next_look_around = 0.0
         self._in_flight = 0
         self._finished: list[tuple[str, CallAnswer]] = []
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -137,7 +140,7 @@ class Caller:
         self._loop = loop
         self._client = HttpClient(on_exchange=self._exchanged)
         self._wake = asyncio.Event()
-        self._flushed = asyncio.Event()
+        self._claiming = asyncio.Lock()
         if self._engine is not None:
             self._keep(loop.create_task(self._dispatch()))
         self._ready.set()
@@ -172,35 +175,44 @@ class Caller:
     # --- execute calls -----------------------------------------------------------------------------
 
     async def _dispatch(self) -> None:
-        """Claim what there is room for, whenever woken (calls stored, answers recorded) or polled."""
-        engine = self._engine
-        assert engine is not None and self._wake is not None
-        ctx = engine.ctx
+        """Claim what there is room for, whenever woken (calls stored) or polled (other processes'
+        calls, leases that ran out)."""
+        assert self._wake is not None
         while not self._stopping:
             room = self.max_in_flight - self._in_flight
-            work: list[CallWork] = []
-            if room > 0:
-                try:
-                    work = await self._in_db(
-                        claim_calls,
-                        ctx,
-                        engine,
-                        owner=self.owner,
-                        capacity=room,
-                        grace_ms=self.lease_grace_ms,
-                    )
-                except Exception:  # the database may be briefly unavailable; poll again
-                    log.exception("claiming custom-activity calls failed; will retry")
-            for item in work:
-                self._in_flight += 1
-                self._keep(asyncio.ensure_future(self._make(item)))
-            if work and len(work) >= room:
+            claimed = await self._claim_round()
+            if claimed and claimed >= room:
                 continue  # full: more may wait; claim again as soon as room frees up
             try:
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
             except TimeoutError:
                 pass
             self._wake.clear()
+
+    async def _claim_round(self) -> int:
+        """Claim as many calls as there is room for and start them; returns how many."""
+        engine = self._engine
+        assert engine is not None and self._claiming is not None
+        async with self._claiming:
+            room = self.max_in_flight - self._in_flight
+            if room <= 0:
+                return 0
+            try:
+                work = await self._in_db(
+                    claim_calls,
+                    engine.ctx,
+                    engine,
+                    owner=self.owner,
+                    capacity=room,
+                    grace_ms=self.lease_grace_ms,
+                )
+            except Exception:  # the database may be briefly unavailable; poll again
+                log.exception("claiming custom-activity calls failed; will retry")
+                return 0
+            for item in work:
+                self._in_flight += 1
+                self._keep(asyncio.ensure_future(self._make(item)))
+            return len(work)
 
     async def _make(self, work: CallWork) -> None:
         assert self._client is not None
@@ -217,9 +229,10 @@ class Caller:
             self._keep(asyncio.ensure_future(self._flush()))
 
     async def _flush(self) -> None:
-        """Record the answers finished so far in one transaction (more finish while it runs)."""
+        """Record the answers finished so far (one short transaction: their places under
+        concurrentRequests free up), claim the next calls, then apply the answers (another)."""
         engine = self._engine
-        assert engine is not None and self._wake is not None
+        assert engine is not None
         # Let the answers of calls still running join this batch for a moment: one transaction
         # for many answers, rather than one each.
         for _ in range(20):
@@ -230,8 +243,12 @@ class Caller:
         if not answers:
             return
         try:
-            await self._in_db(record_answers, engine.ctx, engine, owner=self.owner, answers=answers)
+            await self._in_db(record_answers, engine.ctx, owner=self.owner, answers=answers)
         except Exception:  # their leases run out and the calls are made again
             log.exception("recording %d custom-activity answers failed", len(answers))
         self._in_flight -= len(answers)
-        self._wake.set()
+        await self._claim_round()  # the next calls go out while these answers are applied
+        try:
+            await self._in_db(apply_recorded, engine.ctx, engine, [call_id for call_id, _ in answers])
+        except Exception:  # the engine thread applies them instead
+            log.exception("applying %d custom-activity answers failed", len(answers))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Final
 
 import orjson
@@ -77,11 +77,19 @@ def execute_request(outbound: Outbound, call: Call, spec: CallSpec, target: Targ
 
 
 def claim_calls(
-    ctx: ServiceContext, engine: Engine, *, owner: str, capacity: int, grace_ms: int
+    ctx: ServiceContext,
+    engine: Engine,
+    *,
+    owner: str,
+    capacity: int,
+    grace_ms: int,
+    look_around: bool = False,
 ) -> list[CallWork]:
-    """Lease up to `capacity` calls to make, oldest first, never more in flight per activity than its
-    concurrentRequests (counted over every process: claims take turns). A call whose version no
-    longer runs, or whose URL the engine may not call, is claimed with the reason it is not made."""
+    """Lease up to `capacity` calls to make, each activity's oldest first, never more in flight per
+    activity than its concurrentRequests (counted over every process: claims take turns). A call
+    whose version no longer runs, or whose URL the engine may not call, is claimed with the reason
+    it is not made. The activities looked at are those this process stored calls for; with
+    `look_around`, also every other one with calls waiting (stored by another process)."""
     outbound = ctx.outbound
     assert outbound is not None
     work: list[CallWork] = []
@@ -100,17 +108,39 @@ def claim_calls(
             return specs[key]
 
         busy = uow.calls.in_flight(now)
-        full = {key for key, count in busy.items() if count >= (spec_of(*key)[0] or _NO_LIMIT).concurrency}
+        chosen: dict[str, tuple[CallSpec | None, str | None]] = {}
         leases: list[tuple[str, int]] = []
-        for call in uow.calls.claimable(now, max(capacity * 2, 64), full):
-            if len(leases) >= capacity:
-                break
-            key = (call.definition_id, call.activity_key)
+
+        def take(call_id: str, key: tuple[str, str]) -> None:
             spec, refused = spec_of(*key)
-            if spec is not None and busy.get(key, 0) >= spec.concurrency:
-                continue
             busy[key] = busy.get(key, 0) + 1
-            leases.append((call.id, now + (spec.lease_ms if spec is not None else 0) + grace_ms))
+            leases.append((call_id, now + (spec.lease_ms if spec is not None else 0) + grace_ms))
+            chosen[call_id] = (spec, refused)
+
+        def room_of(key: tuple[str, str]) -> int:
+            spec = spec_of(*key)[0]
+            limit = spec.concurrency if spec is not None else capacity
+            return max(0, min(capacity - len(chosen), limit - busy.get(key, 0)))
+
+        for call_id, definition_id, activity_key in uow.calls.expired(now, capacity):
+            if room_of((definition_id, activity_key)) > 0:
+                take(call_id, (definition_id, activity_key))
+        known = engine.call_activities()
+        if look_around:
+            known |= uow.calls.due_activities()
+        for key in sorted(known):
+            room = room_of(key)
+            if room <= 0:
+                continue
+            found = uow.calls.claimable(*key, room)
+            for call_id in found:
+                take(call_id, key)
+            if not found:
+                engine.forget_call_activity(key)
+        uow.calls.lease(leases, owner)
+        for call in uow.calls.load(list(chosen)):
+            spec, refused = chosen[call.id]
+            key = (call.definition_id, call.activity_key)
             target = outbound.policy.check(spec.url) if spec is not None else refused
             if spec is None or not isinstance(target, Target):
                 work.append(CallWork(call.id, call.activity_key, key, None, refused or f"{target}"))
@@ -118,7 +148,6 @@ def claim_calls(
                 work.append(
                     CallWork(call.id, call.activity_key, key, execute_request(outbound, call, spec, target))
                 )
-        uow.calls.lease(leases, owner)
         uow.commit()
     return work
 
@@ -142,26 +171,25 @@ def _spec(
     return activity.call, None
 
 
-def record_answers(
-    ctx: ServiceContext, engine: Engine, *, owner: str, answers: list[tuple[str, CallAnswer]]
-) -> int:
-    """Apply answers at once, in one short transaction: the contacts go on from the custom activity
-    (at the moment they reached it) to their next wait. A call of a paused version keeps its answer
-    until the version resumes; a lease another caller took over meanwhile keeps its own answer
-    instead. Returns how many answers were applied."""
+def record_answers(ctx: ServiceContext, *, owner: str, answers: list[tuple[str, CallAnswer]]) -> None:
+    """Record answers in one short transaction, which frees their places under concurrentRequests;
+    a lease another caller took over meanwhile keeps its own answer instead. The answers are then
+    applied by `apply_recorded`, or by the engine (a paused version's, at resume)."""
     if not answers:
-        return 0
+        return
     with ctx.uow(write=True) as uow:
-        by_id = dict(answers)
-        owned = uow.calls.owned(owner, list(by_id))
-        held = [(c.id, by_id[c.id]) for c in owned if c.held]
-        if held:
-            uow.calls.complete(owner, held)
-        ready = [replace(c, answer=by_id[c.id]) for c in owned if not c.held]
-        processed = apply_answers(engine, uow, ready)
+        uow.calls.complete(owner, answers)
+        uow.commit()
+
+
+def apply_recorded(ctx: ServiceContext, engine: Engine, ids: list[str]) -> int:
+    """Apply recorded answers (those of `ids` nobody applied yet, of versions not paused) in one
+    short transaction: the contacts go on from the custom activity, at the moment they reached it,
+    to their next wait. Returns how many were applied."""
+    with ctx.uow(write=True) as uow:
+        processed = apply_answers(engine, uow, uow.calls.recorded(ids))
         uow.commit()
     engine.after_commit()
-    engine.answers.set()
     ctx.notify()
     return processed.calls
 

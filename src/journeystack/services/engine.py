@@ -77,14 +77,16 @@ class Engine:
         # Held while a clock advance works (the process's engine thread then stands aside, so the
         # advance reports everything it worked; other processes may still share the work).
         self.advancing = threading.Lock()
-        # Set when a batch stored custom-activity calls (the caller of this process waits on it), and
-        # when answers were recorded (a clock advance waiting for its calls waits on that).
+        # Set when a batch stored custom-activity calls (the caller of this process waits on it).
         self.calls_due: Wakeup = threading.Event()
-        self.answers = threading.Event()
         # Whether this process makes calls (engine/outbound.py): without a caller, an advance does
         # not wait for calls that only another process could make.
         self.caller_running = False
         self._new_calls = False
+        # The activities this process stored calls for and the caller has not found empty since:
+        # what its claims look at first (services/calls.py).
+        self._call_activities: set[tuple[str, str]] = set()
+        self._call_activities_lock = threading.Lock()
 
     # --- plans ---------------------------------------------------------------------------------------
 
@@ -134,6 +136,18 @@ class Engine:
             uow.commit()
         self.after_commit()
         return processed
+
+    def call_activities(self) -> set[tuple[str, str]]:
+        with self._call_activities_lock:
+            return set(self._call_activities)
+
+    def forget_call_activity(self, key: tuple[str, str]) -> None:
+        with self._call_activities_lock:
+            self._call_activities.discard(key)
+
+    def remember_call_activities(self, keys: set[tuple[str, str]]) -> None:
+        with self._call_activities_lock:
+            self._call_activities |= keys
 
     def after_commit(self) -> None:
         """Wake this process's caller when the transaction just committed stored calls."""
@@ -206,7 +220,6 @@ class Engine:
         contact reached the activity, so the outcome does not depend on how long the call took."""
         total = Processed()
         while True:
-            self.answers.clear()
             done = self.run_until(until_ms, wait=_pause)
             total = total + done
             with self.ctx.uow() as uow:
@@ -216,7 +229,12 @@ class Engine:
                 if done.total == 0 or until_ms is not None:
                     return total
                 continue
-            self.answers.wait(0.05)  # the caller sets it; other processes' callers are polled
+            # The callers apply the answers they get themselves; look again a little later (rather
+            # than at every answer, which would only cost the callers the write lock).
+            time.sleep(_CALLS_POLL_SECONDS)
+
+
+_CALLS_POLL_SECONDS: Final = 0.02
 
 
 def _pause() -> None:
@@ -329,6 +347,9 @@ class _Batch:
             uow.calls.drop_for_instances(ended)
         if self.effects.calls:
             uow.calls.add(self.effects.calls)
+            self.engine.remember_call_activities(
+                {(c.definition_id, c.activity_key) for c in self.effects.calls}
+            )
             self.engine._new_calls = True
         uow.engagement.add_path_choices(self.effects.path_choices)
         for (definition_id, activity_key), (mid, state) in self.path_tests.items():
@@ -639,6 +660,7 @@ def apply_answers(engine: Engine, uow: UnitOfWork, calls: list[Call]) -> Process
             continue
         steps.answered(plan, instance, call, call.answer, batch.effects)
     uow.calls.delete([c.id for c in calls])
+    batch.calling.difference_update(c.instance_id for c in calls)  # their calls are deleted already
     batch.write(latest)
     return Processed(calls=len(calls))
 

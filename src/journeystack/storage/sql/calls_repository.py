@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any, Final
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, case, delete, false, func, or_, select, text, update
+from sqlalchemy import Connection, bindparam, case, delete, false, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -109,22 +109,52 @@ class SqlCallRepository:
         )
         return {(r[0], r[1]): int(r[2]) for r in rows}
 
-    def claimable(self, now_ms: int, limit: int, skip: set[tuple[str, str]]) -> list[Call]:
-        """Calls to make, oldest first: due ones, and those whose lease ran out (their claimer is
-        presumed dead); none of the activities in `skip` (at their concurrentRequests already)."""
+    def due_activities(self) -> set[tuple[str, str]]:
+        """(definition id, activity key) of every activity with calls waiting to be made (a scan of
+        one index: claims use what they already know, and look here only now and then)."""
         c = engine_calls.c
+        rows = self._c.execute(
+            select(c.definition_id, c.activity_key).where(c.state == DUE, _NOT_HELD).distinct()
+        )
+        return {(r[0], r[1]) for r in rows}
+
+    def claimable(self, definition_id: str, activity_key: str, limit: int) -> list[str]:
+        """Ids of one activity's calls waiting to be made, oldest first (one range of an index)."""
+        c = engine_calls.c
+        query = (
+            select(c.id)
+            .where(
+                c.state == DUE, _NOT_HELD, c.definition_id == definition_id, c.activity_key == activity_key
+            )
+            .order_by(c.due_ms, c.id)
+            .limit(limit)
+        )
+        if _postgresql(self._c):
+            query = query.with_for_update(skip_locked=True)
+        return [r[0] for r in self._c.execute(query)]
+
+    def expired(self, now_ms: int, limit: int) -> list[tuple[str, str, str]]:
+        """(id, definition id, activity key) of calls whose lease ran out: their claimer is presumed dead."""
+        c = engine_calls.c
+        query = (
+            select(c.id, c.definition_id, c.activity_key)
+            .where(c.state == CLAIMED, _NOT_HELD, c.lease_until_ms < now_ms)
+            .order_by(c.due_ms, c.id)
+            .limit(limit)
+        )
+        if _postgresql(self._c):
+            query = query.with_for_update(skip_locked=True)
+        return [(r[0], r[1], r[2]) for r in self._c.execute(query)]
+
+    def load(self, ids: list[str]) -> list[Call]:
         found: list[Call] = []
-        for condition in (c.state == DUE, and_(c.state == CLAIMED, c.lease_until_ms < now_ms)):
-            query = select(engine_calls).where(condition, _NOT_HELD)
-            for definition_id, activity_key in skip:
-                query = query.where(or_(c.definition_id != definition_id, c.activity_key != activity_key))
-            query = query.order_by(c.due_ms, c.id).limit(limit - len(found))
-            if _postgresql(self._c):
-                query = query.with_for_update(skip_locked=True)
-            found.extend(_to_call(row) for row in self._c.execute(query))
-            if len(found) >= limit:
-                break
-        return found
+        for chunk in _chunks(ids):
+            found.extend(
+                _to_call(row)
+                for row in self._c.execute(select(engine_calls).where(engine_calls.c.id.in_(chunk)))
+            )
+        order = {call_id: index for index, call_id in enumerate(ids)}
+        return sorted(found, key=lambda call: order[call.id])
 
     def lease(self, leases: list[tuple[str, int]], owner: str) -> None:
         """Claim calls for `owner`: (call id, lease end in wall-clock ms) each."""
@@ -136,14 +166,15 @@ class SqlCallRepository:
             self._c, [{"w_id": call_id, "w_owner": owner, "answer": a.to_json()} for call_id, a in answers]
         )
 
-    def owned(self, owner: str, ids: list[str]) -> list[Call]:
-        """The calls of `ids` this owner still holds the lease of, locked (PostgreSQL)."""
+    def recorded(self, ids: list[str]) -> list[Call]:
+        """The calls of `ids` answered and not applied yet, of versions not paused, oldest first;
+        locked, and skipped when another transaction holds them (PostgreSQL)."""
         found: list[Call] = []
         c = engine_calls.c
         for chunk in _chunks(ids):
-            query = select(engine_calls).where(c.id.in_(chunk), c.state == CLAIMED, c.lease_owner == owner)
+            query = select(engine_calls).where(c.id.in_(chunk), c.state == DONE, _NOT_HELD)
             if _postgresql(self._c):
-                query = query.with_for_update()
+                query = query.with_for_update(skip_locked=True)
             found.extend(_to_call(row) for row in self._c.execute(query))
         return sorted(found, key=lambda call: (call.due_ms, call.id))
 

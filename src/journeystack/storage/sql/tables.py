@@ -357,7 +357,8 @@ engine_calls = Table(
     Column("request", Text, nullable=False),
     Column("answer", Text, nullable=True),
     Index("ix_engine_calls_state", "state", "held", "due_ms"),
-    Index("ix_engine_calls_activity", "definition_id", "activity_key", "state"),
+    # Claims read only this index: calls of the activities not at their limit, oldest first.
+    Index("ix_engine_calls_claimable", "state", "held", "definition_id", "activity_key", "due_ms", "id"),
     Index("ix_engine_calls_instance", "instance_id"),
 )
 

@@ -34,7 +34,11 @@ def upgrade() -> None:
         sa.Column("answer", sa.Text, nullable=True),
     )
     op.create_index("ix_engine_calls_state", "engine_calls", ["state", "held", "due_ms"])
-    op.create_index("ix_engine_calls_activity", "engine_calls", ["definition_id", "activity_key", "state"])
+    op.create_index(
+        "ix_engine_calls_claimable",
+        "engine_calls",
+        ["state", "held", "definition_id", "activity_key", "due_ms", "id"],
+    )
     op.create_index("ix_engine_calls_instance", "engine_calls", ["instance_id"])
     op.create_table(
         "engine_engagement",
