@@ -93,6 +93,9 @@ def claim_calls(
     outbound = ctx.outbound
     assert outbound is not None
     work: list[CallWork] = []
+    with ctx.uow() as reader:  # the common case when polled: nothing to claim, and no write lock taken
+        if not reader.calls.has_claimable(ctx.clock.now_ms()):
+            return work
     with ctx.uow(write=True) as uow:
         uow.calls.take_claim_lock()
         now = ctx.clock.now_ms()

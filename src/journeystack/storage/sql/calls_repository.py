@@ -109,6 +109,13 @@ class SqlCallRepository:
         )
         return {(r[0], r[1]): int(r[2]) for r in rows}
 
+    def has_claimable(self, now_ms: int) -> bool:
+        """Whether any call waits to be made, or has a lease that ran out."""
+        c = engine_calls.c
+        due = select(c.id).where(c.state == DUE, _NOT_HELD).limit(1)
+        expired = select(c.id).where(c.state == CLAIMED, _NOT_HELD, c.lease_until_ms < now_ms).limit(1)
+        return self._c.execute(due).first() is not None or self._c.execute(expired).first() is not None
+
     def due_activities(self) -> set[tuple[str, str]]:
         """(definition id, activity key) of every activity with calls waiting to be made (a scan of
         one index: claims use what they already know, and look here only now and then)."""
