@@ -294,15 +294,15 @@ def create_app(
         store.start_checkpoints()
         if api.inline:
             store.keep_reader_on_this_thread()  # the event loop's thread, where handlers run
+        caller.start(engine)  # before the worker: publish operations make lifecycle calls through it
         worker.start()
-        caller.start(engine)
         engine_worker.start()
         try:
             yield
         finally:
-            await anyio.to_thread.run_sync(caller.stop)
             await anyio.to_thread.run_sync(engine_worker.stop)
             await anyio.to_thread.run_sync(worker.stop)
+            await anyio.to_thread.run_sync(caller.stop)  # last: the worker may be waiting on a call
             store.dispose()
 
     app = _App(api, lifespan)

@@ -83,13 +83,19 @@ class Caller:
     def call_now(self, requests: list[OutboundRequest]) -> list[CallAnswer]:
         if not requests:
             return []
+        if self._loop is None or self._stopping:
+            return [CallAnswer(refused="journeystack's caller is not running") for _ in requests]
         future = self._submit(self._call_all(requests))
         longest = max(r.timeout_ms * (r.retry_count + 1) + r.retry_delay_ms * r.retry_count for r in requests)
         return future.result(timeout=longest / 1000 + 30)
 
     def call_later(self, requests: list[OutboundRequest]) -> None:
-        if requests:
-            self._submit(self._call_all(requests))
+        if not requests:
+            return
+        if self._loop is None or self._stopping:
+            log.warning("%d lifecycle calls were not made: the caller is not running", len(requests))
+            return
+        self._submit(self._call_all(requests))
 
     # --- running -----------------------------------------------------------------------------------
 
