@@ -15,8 +15,10 @@ For each size in `--runtime-sizes` (live instances stored; default 100000,100000
    waits in `bench-later`, due a month later. Entries are interleaved in time order, as a real
    store's rows would be. Secondary indexes are dropped for the load and re-created from the
    migrations' SQL; `journey_stats` is set to the counts.
-2. Each **round** copies the seeded file and serves the copy with `journeystack serve` (default
-   settings, pinned to one core), then:
+2. **Rounds**, interleaved: round 1 of every size, then round 2 of every size, and so on, so the
+   sizes of a round share the machine's conditions (the 1M-vs-100k target compares them). A round
+   copies the seeded file and serves the copy with `journeystack serve` (default settings, pinned to
+   one core), then:
    - `engine_advance`: `POST /_journeystack/clock/advance {"by": "1d"}` (admin token): every contact
      of `bench-due` is due and is taken up, sent its email and left in its second wait: one
      contact-step each. The call is timed, and the server's CPU time over it read from /proc, so
@@ -607,30 +609,56 @@ class RuntimeOptions:
 
 
 def run(options: RuntimeOptions, say: Callable[[str], None]) -> list[RuntimeRun]:
+    """Seed every size, then measure them round by round (round 1 of each size, round 2 of each, ...):
+    the growth target compares sizes, and on a shared machine other processes' load drifts over
+    minutes, so interleaving puts the sizes of a round in the same conditions."""
     if options.due <= PROBES:
         raise ValueError(f"--runtime-due must be more than {PROBES} (the probes)")
-    runs = []
     for live in options.sizes:
         if live < options.due:
             raise ValueError(f"--runtime-sizes: {live:,} live instances cannot hold {options.due:,} due ones")
-        with tempfile.TemporaryDirectory(prefix="journeystack-bench-runtime-") as scratch:
-            runs.append(_size_run(options, live, Path(scratch), say))
-    return runs
+    pinned = options.pin and cores() != (None, None)
+    with tempfile.TemporaryDirectory(prefix="journeystack-bench-runtime-") as scratch:
+        workdir = Path(scratch)
+        sizes = []
+        for live in options.sizes:
+            say(
+                f"[runtime {live:,}] seeding {live:,} waiting contacts ({options.due:,} due in the advance) ..."
+            )
+            seeded = seed(workdir / f"seeded-{live}.db", live, options.due, workdir, say)
+            sizes.append(_Size(seeded.path, RuntimeRun(live, options.due, pinned, round(seeded.seconds, 2),
+                                                       seeded.database_bytes)))  # fmt: skip
+        os.sync()
+        for number in range(1, options.rounds + 1):
+            for size in sizes:
+                _round(options, size, number, workdir, say)
+    from .runner import median
+
+    for size in sizes:
+        size.run.results = [median(results) for results in size.measured.values()]
+    return [size.run for size in sizes]
 
 
-def _size_run(options: RuntimeOptions, live: int, workdir: Path, say: Callable[[str], None]) -> RuntimeRun:
+@dataclass(slots=True)
+class _Size:
+    pristine: Path
+    run: RuntimeRun
+    measured: dict[str, list[Result]] = field(default_factory=dict)
+
+
+def _round(
+    options: RuntimeOptions, size: _Size, number: int, workdir: Path, say: Callable[[str], None]
+) -> None:
+    """One round of one size: journeystack (advance, events) on a fresh copy, then the floors on another."""
     from .runner import starved  # the journeys pass's rule for a window others' load spoiled
 
-    pinned = options.pin and cores() != (None, None)
-    server_core, generator_core = cores() if pinned else (None, None)
+    current, pristine, measured = size.run, size.pristine, size.measured
+    live = current.live
+    server_core, generator_core = cores() if current.pinned else (None, None)
     tag = f"[runtime {live:,}]"
-    say(f"{tag} seeding {live:,} waiting contacts ({options.due:,} due in the advance) ...")
-    pristine = workdir / "seeded.db"
-    seeded = seed(pristine, live, options.due, workdir, say)
-    os.sync()
-    current = RuntimeRun(live, options.due, pinned, round(seeded.seconds, 2), seeded.database_bytes)
+    if options.rounds > 1:
+        say(f"{tag} round {number} of {options.rounds}")
     ours, floors = workdir / "journeystack.db", workdir / "floor.db"
-    measured: dict[str, list[Result]] = {}
 
     def settle() -> None:
         if options.quiet_wait > 0:
@@ -651,67 +679,64 @@ def _size_run(options: RuntimeOptions, live: int, workdir: Path, say: Callable[[
             (result,) = generate(plan, generator_core)
             result.attempts = attempt
             say(f"{tag} {name:<20} {result.rps:>9,.0f} req/s  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms  "
-                f"server {result.server_cpu:4.0%}  other {result.other_cpu:4.0%}"
+                f"server {result.server_cpu:4.0%} ({result.server_us_per_request:,.0f} µs/req)  other {result.other_cpu:4.0%}"
                 + (f"  ERRORS {result.errors}: {result.error_sample}" if result.errors else ""))  # fmt: skip
-            if best is None or (starved(result, pinned), -result.rps) < (starved(best, pinned), -best.rps):
+            if best is None or (starved(result, current.pinned), -result.rps) < (
+                starved(best, current.pinned),
+                -best.rps,
+            ):
                 best = result
-            # A retry would fire into a store the previous attempt grew: only the first counts when clean.
-            if not starved(result, pinned) or result.errors:
+            # A retry fires into the store the previous attempt grew by a few thousand contacts.
+            if not starved(result, current.pinned) or result.errors:
                 break
         assert best is not None
         return best
 
+    def said(name: str, a: Advance) -> None:
+        say(f"{tag} {name:<20} {a.steps:,} steps in {a.seconds:.2f} s ({a.steps_per_second:,.0f}/s), "
+            f"CPU {a.cpu_seconds:.2f} s ({a.steps_per_cpu_second:,.0f} steps per CPU-second), other {a.other_cpu:.0%}")  # fmt: skip
+
     env = {**options.server_env, "JOURNEYSTACK_ADMIN_TOKEN": ADMIN_TOKEN}
     command = partial(journeystack_command, f"sqlite:///{ours.resolve()}", options.server_patches)
-    for number in range(1, options.rounds + 1):
-        if options.rounds > 1:
-            say(f"{tag} round {number} of {options.rounds}")
-        _copy(pristine, ours)
-        settle()
-        with serving("journeystack", command, workdir, server_core, env) as server:
-            if options.wants(ADVANCE):
-                if options.profile_dir is not None:
-                    folded = options.profile_dir / f"runtime-{live}-{ADVANCE}.folded"
-                    with recording(server.pid, folded, gil=False, native=True):
-                        advance = _advance(server.port, server.pid)
-                    current.profiles[ADVANCE] = summarize(folded)
-                else:
-                    advance = _advance(server.port, server.pid)
-                current.advances.append(advance)
-                say(f"{tag} {ADVANCE:<20} {advance.steps:,} steps in {advance.seconds:.2f} s "
-                    f"({advance.steps_per_second:,.0f}/s), server CPU {advance.cpu_seconds:.2f} s "
-                    f"({advance.steps_per_cpu_second:,.0f} steps per CPU-second), other {advance.other_cpu:.0%}")  # fmt: skip
-                if advance.steps != options.due:
-                    raise RuntimeError(
-                        f"the advance worked {advance.processed}; expected {options.due:,} steps"
-                    )
-            if options.wants(EVENTS):
-                if options.profile_dir is not None:
-                    folded = options.profile_dir / f"runtime-{live}-{EVENTS}.folded"
-                    with recording(server.pid, folded, gil=False, native=True) as profiler:
-                        del profiler
-                        result = load(server.pid, server.port, EVENTS, "event", True)
-                    current.profiles[EVENTS] = summarize(folded)
-                else:
-                    result = load(server.pid, server.port, EVENTS, "event", True)
-                measured.setdefault(EVENTS, []).append(result)
-                current.backlog.append(counts(ours)["engine_inbox"])
+    _copy(pristine, ours)
+    settle()
+    with serving("journeystack", command, workdir, server_core, env) as server:
         if options.wants(ADVANCE):
-            found = counts(ours)
-            # bench-due's step: 3 history rows (wait ended, email, wait) and one message each.
-            if found["engine_outbox"] < options.due:
-                raise RuntimeError(f"after the advance the store holds {found}")
-        if not options.floor:
-            continue
+            if options.profile_dir is not None:
+                folded = options.profile_dir / f"runtime-{live}-{ADVANCE}-{number}.folded"
+                with recording(server.pid, folded, gil=False, native=True):
+                    advance = _advance(server.port, server.pid)
+                current.profiles[ADVANCE] = summarize(folded, 25, waiting=False)
+            else:
+                advance = _advance(server.port, server.pid)
+            current.advances.append(advance)
+            said(ADVANCE, advance)
+            if advance.steps != options.due:
+                raise RuntimeError(f"the advance worked {advance.processed}; expected {options.due:,} steps")
+        if options.wants(EVENTS):
+            if options.profile_dir is not None:
+                folded = options.profile_dir / f"runtime-{live}-{EVENTS}-{number}.folded"
+                with recording(server.pid, folded, gil=False, native=True) as profiler:
+                    del profiler
+                    result = load(server.pid, server.port, EVENTS, "event", True)
+                current.profiles[EVENTS] = summarize(folded, 25, waiting=False)
+            else:
+                result = load(server.pid, server.port, EVENTS, "event", True)
+            measured.setdefault(EVENTS, []).append(result)
+            current.backlog.append(counts(ours)["engine_inbox"])
+    if options.wants(ADVANCE):
+        found = counts(ours)
+        # bench-due's step: 3 history rows (wait ended, email, wait) and one message each.
+        if found["engine_outbox"] < options.due:
+            raise RuntimeError(f"after the advance the store holds {found}")
+    if options.floor and (options.wants(FLOOR_ADVANCE) or options.wants(FLOOR_EVENTS)):
         if options.wants(FLOOR_ADVANCE) and options.wants(ADVANCE):
             template = _step_template(ours, pristine)
             _copy(pristine, floors)
             settle()
             floor = _floor_advance(floors, server_core, template)
             current.floor_advances.append(floor)
-            say(f"{tag} {FLOOR_ADVANCE:<20} {floor.steps:,} steps in {floor.seconds:.2f} s "
-                f"({floor.steps_per_second:,.0f}/s), CPU {floor.cpu_seconds:.2f} s "
-                f"({floor.steps_per_cpu_second:,.0f} steps per CPU-second), other {floor.other_cpu:.0%}")  # fmt: skip
+            said(FLOOR_ADVANCE, floor)
             sample = [contact_key(DUE, i) for i in sorted({PROBES, options.due // 2, options.due - 1})]
             _same_step(ours, floors, sample)
         else:
@@ -721,11 +746,7 @@ def _size_run(options: RuntimeOptions, live: int, workdir: Path, say: Callable[[
             with serving("floor", partial(floor_command, floors), workdir, server_core) as server:
                 for name, kind in ((FLOOR_EVENTS, "event"), (RUNTIME_CEILING, "ping")):
                     measured.setdefault(name, []).append(load(server.pid, server.port, name, kind, False))
-    from .runner import median
-
-    current.results = [median(results) for results in measured.values()]
     for path in (ours, floors):
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{path}{suffix}")
-    return current

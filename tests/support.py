@@ -20,6 +20,9 @@ CLIENT_ID = "journeystack"
 CLIENT_SECRET = "journeystack"
 DEFAULT_MID = 1000001
 BASE = "/interaction/v1/interactions"
+# How long a test waits for a server process to answer: generous, because a loaded CI machine may
+# take many seconds to start Python and migrate (a start that fails says so at once).
+START_SECONDS = 120
 
 
 def free_port() -> int:
@@ -68,18 +71,20 @@ def running_server(
     process = subprocess.Popen(command, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"journeystack serve exited with {process.returncode}")
-            try:
-                if httpx.get(url + "/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("journeystack serve did not start within 30 s")
-            time.sleep(0.05)
+        deadline = time.monotonic() + START_SECONDS
+        # One client for every poll: each new one loads the CA bundle, ~0.4 s on a loaded machine.
+        with httpx.Client(timeout=1) as probe:
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"journeystack serve exited with {process.returncode}")
+                try:
+                    if probe.get(url + "/openapi.json").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"journeystack serve did not start within {START_SECONDS} s")
+                time.sleep(0.05)
         yield url
     finally:
         process.terminate()

@@ -1,4 +1,4 @@
-"""The journeystack command line: serve, db upgrade."""
+"""The journeystack command line: serve, db upgrade, admin, certs, export, import, validate."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from journeystack import __version__, cli_admin
+from journeystack import __version__, cli_admin, cli_files
 from journeystack.config import DEFAULT_PACKAGE, Settings, load_settings, settings_environment
 from journeystack.logs import configure_logging
 
@@ -66,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     upgrade = db_commands.add_parser("upgrade", help="apply pending migrations and exit")
     upgrade.add_argument("--database-url", help="SQLAlchemy URL of the store (JOURNEYSTACK_DATABASE_URL)")
     cli_admin.add_parser(commands)
+    cli_files.add_parsers(commands)
     certs = commands.add_parser(
         "certs",
         help="make a throw-away local CA and a TLS certificate for the SFMC host names",
@@ -154,12 +155,22 @@ def worker_app() -> Starlette:
     return app
 
 
+# How long a thread may hold the interpreter lock before another may take it (Python's default is
+# 5 ms). Slow work runs in worker threads (the engine, SOAP, snapshots, history downloads) while the
+# event loop answers everyone else; each small step the loop takes (a recv, a send, a callback)
+# waits up to this long for the lock, so a short interval is what keeps /health answering in
+# milliseconds while a thread grinds (tests/api/test_liveness.py).
+SWITCH_INTERVAL_SECONDS = 0.0005
+
+
 def freeze_start_up_heap() -> None:
     """Keep what a server process built at start (modules, settings, the app) out of every later
     garbage-collection pass: it lives as long as the process. Done here, at process start, and
-    never in create_app, which tests and embedders call many times in one process."""
+    never in create_app, which tests and embedders call many times in one process. Also hand the
+    interpreter lock over more often than Python's default (SWITCH_INTERVAL_SECONDS)."""
     gc.collect()
     gc.freeze()
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
 
 
 def _serve(settings: Settings) -> int:
@@ -244,8 +255,11 @@ def port_problem(host: str, port: int) -> str | None:
 def _certs(directory: str, tenant: str | None) -> int:
     from pathlib import Path
 
-    from journeystack.certs import DEFAULT_TENANT, make_certificates
-
+    try:
+        from journeystack.certs import DEFAULT_TENANT, make_certificates
+    except ModuleNotFoundError as missing:  # cryptography is an extra: journeystack[certs]
+        sys.stderr.write(f"journeystack certs needs {missing.name}: pip install 'journeystack[certs]'\n")
+        return 2
     try:
         files = make_certificates(Path(directory), tenant=tenant or DEFAULT_TENANT)
     except ValueError as error:
@@ -283,4 +297,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_admin.run(args, settings)
     if args.command == "certs":
         return _certs(args.directory, args.tenant)
+    if args.command in ("export", "import", "validate"):
+        return cli_files.run(args, settings)
     return 2

@@ -13,8 +13,12 @@ import copy
 from pathlib import Path
 from typing import Any
 
+from journeystack.client import Client
+from journeystack.files.transfer import Folders
+from journeystack.testing import serve_in_thread
 from tests.compat.clients import TENANT, Clients, McdevProject, client_env, connections_made
 from tests.compat.conftest import CompatServer
+from tests.control_plane import run_cli
 from tests.soap_client import create_folder
 from tests.support import BASE, Api, create_fixture_events, realistic_journeys
 
@@ -66,6 +70,28 @@ def seed(api: Api) -> int:
     return folder
 
 
+def check_import_of_retrieve(retrieve: Path, seeded: dict[str, dict[str, Any]], directory: Path) -> None:
+    """`journeystack import` loads what mcdev retrieved into another journeystack: same journeys, in
+    the same folder path, triggered by the same events (mcdev wrote them as r__folder_Path and
+    r__event_key)."""
+    directory.mkdir()
+    with (
+        serve_in_thread(directory) as other,
+        Client(other.url, other.client_id, other.client_secret) as client,
+    ):
+        status, out, err = run_cli("import", str(retrieve), "--url", other.url)
+        assert (status, err) == (0, ""), out
+        assert sorted(out.splitlines()) == sorted(f"{key} v1: created" for key in seeded)
+        paths = Folders(client).paths()
+        for key, stored in seeded.items():
+            imported = client.journeys.get(key)
+            assert (imported.status, imported.name) == ("Draft", stored["name"])
+            assert paths[imported.category_id or 0] == "my journeys/compat"
+            assert by_key(imported.to_wire()["activities"]) == by_key(stored["activities"])
+            trigger = (imported.triggers or [])[0]
+            assert trigger.event_definition_key == stored["triggers"][0]["metaData"]["eventDefinitionKey"]
+
+
 def test_mcdev_round_trip(clients: Clients, compat_server: CompatServer, tmp_path: Path) -> None:
     api = compat_server.api
     port = compat_server.base_url.rsplit(":", 1)[1]
@@ -85,6 +111,7 @@ def test_mcdev_round_trip(clients: Clients, compat_server: CompatServer, tmp_pat
         assert (document["name"], document["version"], document["status"]) == (stored["name"], 1, "Draft")
         assert by_key(document["activities"]) == by_key(stored["activities"])
         assert journey(api, key)["modifiedDate"] == stored["modifiedDate"]  # a retrieve changes nothing
+    check_import_of_retrieve(project.directory / "retrieve", seeded, tmp_path / "imported")
 
     # 2. deploy an update: PUT key:{key} with version + modifiedDate and no id.
     edited = project.retrieved("welcome-series")

@@ -19,6 +19,10 @@ FORBIDDEN = {
     # The SOAP surface parses and renders; the work is the services'.
     "soap": ("sqlalchemy", "starlette", "uvicorn", "httpx", "alembic", "journeystack.api",
              "journeystack.storage"),
+    # The client speaks HTTP to SFMC or journeystack alike: nothing of the server comes with it.
+    "client": ("sqlalchemy", "starlette", "uvicorn", "alembic", "journeystack.api", "journeystack.domain",
+               "journeystack.services", "journeystack.storage", "journeystack.engine", "journeystack.soap",
+               "journeystack.files", "journeystack.testing", "journeystack.config"),
 }  # fmt: skip
 
 

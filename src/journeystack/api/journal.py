@@ -15,6 +15,7 @@ import re
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -156,6 +157,12 @@ def _looks_structured(body: bytes) -> bool:
     return body.lstrip()[:1] in (b"{", b"[", b"<")
 
 
+# A request body over the capture cap is parsed whole to be masked when it is recorded, by the
+# journal's own thread, never on the event loop. Beyond this size it is not parsed at all, and the
+# journal says so: masking a 4 MiB SOAP envelope costs half a second of interpreter time.
+MAX_MASKED_BYTES = 1024 * 1024
+
+
 def capture_body(body: bytes | None, content_type: str, cap: int) -> tuple[Any, bool]:
     """A whole body as the journal shows it, and whether it was cut: masked after parsing, never
     by pattern over the raw text (which a CDATA section, a comment or a JSON escape such as
@@ -164,6 +171,8 @@ def capture_body(body: bytes | None, content_type: str, cap: int) -> tuple[Any, 
     parse is not shown; other text is shown with `name=value` secrets and credentials masked."""
     if not body:
         return None, False
+    if len(body) > MAX_MASKED_BYTES:
+        return f"(not shown: {len(body)} bytes, more than the {MAX_MASKED_BYTES} the journal masks)", True
     value: Any = None
     parsed = False
     try:
@@ -205,7 +214,7 @@ class _Call:
     request_headers: dict[str, str]
     request_body: bytes
     request_bytes: int
-    request_captured: tuple[Any, bool] | None
+    request_captured: Future[tuple[Any, bool]] | None
     response_headers: dict[str, str]
     response_body: bytes | None
     response_bytes: int
@@ -250,6 +259,8 @@ class Journal:
         self._keep = body_cap + 512
         self._clock = clock
         self._calls: deque[_Call] = deque(maxlen=size)
+        # Masks big request bodies off the caller's thread (the event loop), one at a time.
+        self._masker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journeystack-journal")
         self._sequence = 0
         self._lock = threading.Lock()
 
@@ -270,7 +281,9 @@ class Journal:
         # after parsing the whole of it. (Responses are journeystack's own JSON or XML, kept as a
         # prefix and masked when read.)
         captured = (
-            capture_body(body, headers.get("content-type", ""), self._cap) if len(body) > self._cap else None
+            self._masker.submit(capture_body, body, headers.get("content-type", ""), self._cap)
+            if len(body) > self._cap
+            else None
         )
         # The response's own headers, as they were sent: lower-cased (and the JSON content type
         # the pipeline adds filled in) only when the journal is read.
@@ -346,7 +359,7 @@ class Journal:
 
     def _entry(self, call: _Call) -> dict[str, Any]:
         if call.request_captured is not None:
-            request_body, request_cut = call.request_captured[0], True
+            request_body, request_cut = call.request_captured.result()[0], True
         else:
             request_body, request_cut = self._capture(
                 call.request_body, call.request_bytes, call.request_headers

@@ -448,7 +448,7 @@ def _events(engine: Engine, uow: UnitOfWork, horizon: int) -> Processed:
         by_mid.setdefault(event.mid, []).append(event.contact_key)
     for mid, keys in by_mid.items():
         batch.load_attributes(mid, keys)
-    released: dict[tuple[int, str], list[Instance]] = {}
+    released: dict[tuple[int, str], dict[str, list[Instance]]] = {}
     for event in events:
         group = (event.mid, event.event_key)
         if group not in targets:
@@ -459,12 +459,15 @@ def _events(engine: Engine, uow: UnitOfWork, horizon: int) -> Processed:
             for version in targets[group]:
                 for contact, past in uow.runtime.past(event.mid, version.id, contacts).items():
                     pasts[(version.id, contact)] = past
-            released[group] = uow.runtime.waiting_for_event(event.mid, event.event_key, contacts)
+            by_contact: dict[str, list[Instance]] = {}
+            for waiting in uow.runtime.waiting_for_event(event.mid, event.event_key, contacts):
+                by_contact.setdefault(waiting.contact_key, []).append(waiting)
+            released[group] = by_contact
     entries = 0
     for event in events:
         batch.for_mid(event.mid)
         group = (event.mid, event.event_key)
-        _release(batch, event, released[group])
+        _release(batch, event, released[group].get(event.contact_key, []))
         for version in targets[group]:
             entries += _admit(engine, batch, version, event, pasts)
     batch.write(events[-1].fired_ms if events else horizon)
@@ -475,7 +478,7 @@ def _events(engine: Engine, uow: UnitOfWork, horizon: int) -> Processed:
 def _release(batch: _Batch, event: InboxEvent, waiting: list[Instance]) -> None:
     """Wait Until API Event: the contact's instances waiting for this event leave their wait."""
     for instance in waiting:
-        if instance.contact_key != event.contact_key or instance.released_ms is not None:
+        if instance.released_ms is not None:
             continue
         if instance.wait_started_ms is not None and instance.wait_started_ms > event.fired_ms:
             continue

@@ -22,7 +22,7 @@ from journeystack.domain.lifecycle import (
     expiry_status,
 )
 from journeystack.domain.queries import Page
-from journeystack.domain.spec import SpecProblem, bounded, check_publishable, event_reference
+from journeystack.domain.spec import SpecProblem, bounded, event_reference
 from journeystack.domain.spec.problems import EVENT_DEFINITION_NOT_FOUND
 from journeystack.errors import (
     CriteriaNotFound,
@@ -33,7 +33,7 @@ from journeystack.errors import (
 )
 from journeystack.storage.ports import UnitOfWork
 
-from . import calls, population
+from . import calls, population, verdict
 from .clock import engine_now
 from .context import ServiceContext
 from .journeys import SYSTEM_USER
@@ -165,8 +165,7 @@ def _check(
 
         if target is None or target.operation_id != op.id or not allows(target.status, op.kind.value):
             return None
-        errors, warnings = check_publishable(spec_document(target.definition), exists)
-    errors += population.runtime_problems(target)
+        errors, warnings = verdict.publish_problems(target, exists)
     if ctx.outbound is not None:
         # Custom activities: URLs the engine may not call; then, on a journey otherwise fine, their
         # validate (and for a publish, then publish) calls, made here outside any transaction.
