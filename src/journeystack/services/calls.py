@@ -16,21 +16,21 @@ from typing import Any, Final
 
 import orjson
 
-from journeystack.domain.journey import JourneyVersion, Status, spec_document
+from journeystack.domain.journey import JourneyVersion, Status
 from journeystack.domain.jwt import encode_hs256
-from journeystack.domain.outbound import OutboundPolicy, OutboundRequest, Target
-from journeystack.domain.runtime.calls import Call, CallAnswer, CallSpec, parse_call
-from journeystack.domain.runtime.plan import CALL_TYPES, PlanError, activity_id
+from journeystack.domain.outbound import OutboundRequest, Target
+from journeystack.domain.runtime.calls import Call, CallAnswer, CallSpec
+from journeystack.domain.runtime.plan import PlanError
 from journeystack.domain.spec.problems import ERROR, SpecProblem
 
 from .context import Outbound, ServiceContext
 from .engine import Engine, apply_answers
+from .verdict import custom_activities
 
 log = logging.getLogger("journeystack.calls")
 
-# Publish errors of journeystack's own, next to the other 1211xx codes: a custom activity's URL the
-# engine may not call, and a validate or publish call that failed.
-URL_NOT_ALLOWED: Final = "121113"
+# A publish error of journeystack's own, next to the other 1211xx codes (121113, a URL the engine
+# may not call, is services/verdict.py's): a validate or publish call that failed.
 LIFECYCLE_CALL_FAILED: Final = "121114"
 # Lifecycle calls wait at most this long for each answer (the operation's lease is 30 s).
 LIFECYCLE_TIMEOUT_MS: Final = 10_000
@@ -198,36 +198,6 @@ def apply_recorded(ctx: ServiceContext, engine: Engine, ids: list[str]) -> int:
 
 
 # --- lifecycle calls --------------------------------------------------------------------------------
-
-
-def custom_activities(version: JourneyVersion) -> list[tuple[str, str, CallSpec]]:
-    """(activity id, key, settings) of each REST and RestDecision activity of a version."""
-    found = []
-    for raw in spec_document(version.definition).get("activities") or []:
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("key"), str):
-            continue
-        kind = raw.get("type")
-        upper = kind.upper() if isinstance(kind, str) else ""
-        if upper in CALL_TYPES:
-            spec = parse_call(raw, decision=upper == "RESTDECISION")
-            found.append((activity_id(version.id, raw), str(raw["key"]), spec))
-    return found
-
-
-def url_problems(policy: OutboundPolicy, version: JourneyVersion) -> list[SpecProblem]:
-    """Publish errors for every custom-activity URL (execute and lifecycle) the engine may not call."""
-    problems = []
-    for _, key, spec in custom_activities(version):
-        urls = [("arguments.execute.url", spec.url)] if spec.url else []
-        urls += [(f"configurationArguments.{step}.url", url) for step, url in spec.lifecycle.items()]
-        for member, url in urls:
-            checked = policy.check(url)
-            if not isinstance(checked, Target):
-                text = f"activity {key!r}: {member} cannot be called: {checked}"
-                problems.append(
-                    SpecProblem(URL_NOT_ALLOWED, text, path=member, level=ERROR, activity_key=key)
-                )
-    return problems
 
 
 def lifecycle_requests(

@@ -165,14 +165,13 @@ def _check(
 
         if target is None or target.operation_id != op.id or not allows(target.status, op.kind.value):
             return None
-        errors, warnings = verdict.publish_problems(target, exists)
-    if ctx.outbound is not None:
-        # Custom activities: URLs the engine may not call; then, on a journey otherwise fine, their
-        # validate (and for a publish, then publish) calls, made here outside any transaction.
-        errors += calls.url_problems(ctx.outbound.policy, target)
-        if not errors:
-            steps = ("validate",) if op.kind is OperationKind.VALIDATE else ("validate", "publish")
-            errors += calls.lifecycle_problems(ctx, target, steps)
+        policy = ctx.outbound.policy if ctx.outbound is not None else None
+        errors, warnings = verdict.publish_problems(target, exists, policy)
+    if ctx.outbound is not None and not errors:
+        # On a journey otherwise fine, its custom activities' validate (and for a publish, then
+        # publish) calls, made here outside any transaction.
+        steps = ("validate",) if op.kind is OperationKind.VALIDATE else ("validate", "publish")
+        errors += calls.lifecycle_problems(ctx, target, steps)
     limits = ctx.limits
     return (
         target,
