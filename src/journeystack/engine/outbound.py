@@ -14,6 +14,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -203,6 +204,13 @@ class Caller:
             room = self.max_in_flight - self._in_flight
             if room <= 0:
                 return 0
+            # Now and then, look at every activity with calls waiting, not only those this process
+            # stored calls for: calls another process stored (and died before making), or this
+            # process stored before a restart, are made too.
+            now = time.monotonic()
+            look_around = now >= self._next_look_around
+            if look_around:
+                self._next_look_around = now + LOOK_AROUND_SECONDS
             try:
                 work = await self._in_db(
                     claim_calls,
@@ -211,6 +219,7 @@ class Caller:
                     owner=self.owner,
                     capacity=room,
                     grace_ms=self.lease_grace_ms,
+                    look_around=look_around,
                 )
             except Exception:  # the database may be briefly unavailable; poll again
                 log.exception("claiming custom-activity calls failed; will retry")

@@ -138,7 +138,9 @@ def claim_calls(
             found = uow.calls.claimable(*key, room)
             for call_id in found:
                 take(call_id, key)
-            if not found:
+            if found:
+                engine.remember_call_activities({key})  # one another process stored, looked around
+            else:
                 engine.forget_call_activity(key)
         uow.calls.lease(leases, owner)
         for call in uow.calls.load(list(chosen)):
