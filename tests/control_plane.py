@@ -18,10 +18,13 @@ ADMIN_TOKEN = "cp-test-admin-token-5d1f0c"
 PREFIX = "/_journeystack"
 MIDS = (1000001, 1000002)
 FAST_OPERATIONS = {"operation_delay_seconds": 0.05, "worker_poll_seconds": 0.02}
+# The test package's JWT signing secret: custom-activity calls of its journeys are signed with it.
+JWT_SECRET = "test-package-jwt-signing-secret-7c1e"
 
 
 def packages_json(mids: tuple[int, ...] = MIDS) -> list[dict[str, Any]]:
-    return [{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "mids": list(mids)}]
+    return [{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "mids": list(mids),
+             "jwt_signing_secret": JWT_SECRET}]  # fmt: skip
 
 
 def server_env(directory: Path, **extra: str) -> dict[str, str]:

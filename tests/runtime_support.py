@@ -133,12 +133,14 @@ class Clock:
         self.admin.ok("POST", "/clock/freeze")
         self.admin.ok("POST", "/clock/advance", json={"to": instant})
 
+    # An advance or run-until-idle answers once what fell due is worked, custom-activity calls made
+    # included: on a busy machine that may take a while.
     def advance(self, by: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.admin.ok("POST", "/clock/advance", json={"by": by})
+        result: dict[str, Any] = self.admin.ok("POST", "/clock/advance", json={"by": by}, timeout=300)
         return result
 
     def settle(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.admin.ok("POST", "/clock/run-until-idle")
+        result: dict[str, Any] = self.admin.ok("POST", "/clock/run-until-idle", timeout=300)
         return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import secrets
 import socket
 import sys
 from collections.abc import Sequence
@@ -205,6 +206,14 @@ def _serve(settings: Settings) -> int:
         # A configured secret is never printed; only the built-in default one, which is public.
         secret = f" client_secret={package.client_secret}" if package == default else ""
         out.write(f"  package:   client_id={package.client_id}{secret} MIDs={mids}\n")
+    if settings.needs_jwt_secret():
+        # Generated once here, so every worker process signs with it; a configured one is never printed.
+        generated = secrets.token_urlsafe(32)
+        settings = settings.model_copy(update={"jwt_signing_secret": generated})
+        out.write(
+            f"  jwt:       signing secret {generated} (generated: custom-activity calls are signed with it; "
+            "set JOURNEYSTACK_JWT_SIGNING_SECRET or a package's jwt_signing_secret to choose one)\n"
+        )
     if settings.workers > 1:
         out.write(f"  workers:   {settings.workers} processes\n")
     settings = cli_admin.prepare_serve(settings, out)  # seed, admin token

@@ -189,6 +189,16 @@ def _add_engine_parsers(
     clear_box = command(boxes, "clear", "delete the messages, or one MID's",
                         "Empty the outbox, or one business unit's; prints {deleted}.")  # fmt: skip
     mid(clear_box, "clear")
+    for kind, what in (("open", "opened"), ("click", "clicked"), ("bounce", "bounced")):
+        engage = command(boxes, kind, f"record that a message was {what} (engagement splits read it)",
+                         f"Record that the outbox message MESSAGE_ID was {what}, at the engine's current time; "
+                         "prints the message's engagement.")  # fmt: skip
+        engage.add_argument(
+            "message_id", metavar="MESSAGE_ID", type=int, help="the message's id in the outbox"
+        )
+        if kind == "click":
+            engage.add_argument("--url-id", help="the tracked URL's id (an engagement split's statusUrlId)")
+            engage.add_argument("--clicked-url", help="the URL clicked, for the record")
 
     contacts = sub.add_parser(
         "contacts",
@@ -379,6 +389,11 @@ def _outbox(client: AdminClient, args: argparse.Namespace) -> Any:
     names = {"contact_key": "contactKey", "journey_key": "journeyKey", "activity_key": "activityKey",
              "limit": "limit", "offset": "offset"}  # fmt: skip
     filters = {wire: getattr(args, name) for name, wire in names.items()}
+    if args.outbox_command in ("open", "click", "bounce"):
+        body: dict[str, Any] = {"type": args.outbox_command}
+        if args.outbox_command == "click":
+            body |= {k: v for k, v in (("urlId", args.url_id), ("url", args.clicked_url)) if v is not None}
+        return client.call("POST", f"/outbox/{args.message_id}/engagement", body=orjson.dumps(body))
     if args.outbox_command == "clear":
         # `outbox --contact-key K clear` parses (the filters belong to `outbox`), but the route
         # clears whole business units: refuse rather than delete more than was asked.

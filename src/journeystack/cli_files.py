@@ -40,8 +40,9 @@ def add_parsers(commands: Any) -> None:
         description="Check journey files as POST /interactions and publishing would: save checks, "
         "publish checks and what the engine could not run. Problems name the JSON path of their cause. "
         "Event definitions: those named with --event or found among the inputs (events/*.json, "
-        "*.event-meta.json) exist; when none is named, every reference is taken to exist. Exit status 1 "
-        "when any file has errors.",
+        "*.event-meta.json) exist; when none is named, every reference is taken to exist. Custom "
+        "activities' URLs must be loopback or hosts of JOURNEYSTACK_OUTBOUND_ALLOW, as on a server; their "
+        "validate and publish calls are not made. Exit status 1 when any file has errors.",
     )
     validate.add_argument("paths", type=Path, nargs="+", metavar="FILE", help="journey files or directories")
     validate.add_argument(
@@ -104,9 +105,12 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None)
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
+    from .config import load_settings
+    from .domain.outbound import OutboundPolicy
     from .files.validate import render_json, render_text, validate_paths
 
-    verdicts, events, problems = validate_paths(args.paths, args.event)
+    outbound = OutboundPolicy.parse(load_settings().outbound_allow)
+    verdicts, events, problems = validate_paths(args.paths, args.event, outbound)
     if args.format == "json":
         out.write(render_json(verdicts, events, problems).decode("utf-8"))
     else:

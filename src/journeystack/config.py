@@ -23,6 +23,9 @@ class PackageConfig(BaseModel):
     client_secret: str = Field(min_length=1)
     mids: list[int] = Field(min_length=1)
     scopes: list[str] = Field(default_factory=lambda: list(ALL_SCOPES))
+    # The package's JWT signing secret: custom-activity calls of its business units' journeys are
+    # signed with it (HS256). Unset: the server's default (Settings.jwt_signing_secret).
+    jwt_signing_secret: str | None = Field(default=None, min_length=1)
 
     def to_domain(self) -> InstalledPackage:
         return InstalledPackage(
@@ -30,6 +33,7 @@ class PackageConfig(BaseModel):
             client_secret=self.client_secret,
             mids=tuple(self.mids),
             scopes=frozenset(self.scopes),
+            jwt_signing_secret=self.jwt_signing_secret,
         )
 
 
@@ -102,12 +106,30 @@ class Settings(BaseSettings):
     engine_batch_size: int = Field(default=500, ge=1, le=10_000)
     history_download_max_rows: int = Field(default=100_000, ge=1, le=10_000_000)
 
+    # Custom activities (docs/runtime.md): the hosts the engine may call besides loopback (comma-
+    # separated names, *.suffixes, IP addresses); the JWT signing secret of packages that set none
+    # (unset: `serve` generates one and prints it); how many calls one process makes at once; how
+    # long past a call's own longest duration (timeout and retries) its lease lasts before another
+    # process may make it again; and an optional best-hour function for Einstein STO waits
+    # ("module:function", taking a StoRequest and answering the release time in epoch ms).
+    outbound_allow: str = ""
+    jwt_signing_secret: str | None = Field(default=None, min_length=1)
+    outbound_max_in_flight: int = Field(default=200, ge=1, le=10_000)
+    call_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
+    sto_function: str | None = None
+
     @field_validator("packages", mode="before")
     @classmethod
     def _packages_from_json(cls, value: Any) -> Any:
         if isinstance(value, str):
             return json.loads(value) if value.strip() else []
         return value
+
+    def needs_jwt_secret(self) -> bool:
+        """Whether some package signs with the server's default secret and none is configured."""
+        return self.jwt_signing_secret is None and any(
+            p.jwt_signing_secret is None for p in self.installed_packages()
+        )
 
     def limits(self) -> Limits:
         """The work limits services apply."""

@@ -35,6 +35,7 @@
     │   └── FolderNameTaken       the parent already has a folder of that name
     ├── AdminNotAuthenticated     a control-plane call without the admin token (SFMC tokens never do)
     ├── FaultRuleNotFound         no fault rule with that id
+    ├── OutboxMessageNotFound     no outbox message with that id (recording engagement)
     ├── StoreNotReady             the database is unreachable or has migrations pending
     └── InjectedFault             a control-plane fault rule answered in the route's place
         ├── RateLimitExceeded     ... as SFMC's rate limiter does (429, errorcode 50100)
@@ -285,6 +286,13 @@ class FaultRuleNotFound(JourneystackError):
     def __init__(self, rule_id: str) -> None:
         super().__init__(f"No fault rule has the id {rule_id!r}.")
         self.rule_id = rule_id
+
+
+class OutboxMessageNotFound(JourneystackError):
+    code = 90006
+
+    def __init__(self, message_id: int) -> None:
+        super().__init__(f"No outbox message has the id {message_id}.")
 
 
 class StoreNotReady(JourneystackError):

@@ -41,6 +41,7 @@ GUARDED = [
     ("POST", "/clock/real"),
     ("GET", "/outbox"),
     ("DELETE", "/outbox"),
+    ("POST", "/outbox/{id}/engagement"),
     ("GET", "/contacts/k1/attributes"),
     ("PUT", "/contacts/k1/attributes"),
 ]

@@ -24,7 +24,7 @@ from tests.runtime_support import (
 )
 
 KEY = "APIEvent-cli"
-ZERO = {"events": 0, "entries": 0, "steps": 0, "sweeps": 0, "exits": 0, "pauses": 0}
+ZERO = {"events": 0, "entries": 0, "steps": 0, "sweeps": 0, "exits": 0, "pauses": 0, "calls": 0}
 
 
 def _json(text: str) -> Any:

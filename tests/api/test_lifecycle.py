@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
 
+from tests.receiver import running_receiver
 from tests.support import (
     BASE,
     Api,
@@ -274,8 +277,34 @@ def test_failed_publish_is_audited_with_its_errors(api: Api) -> None:
     assert entry["errors"] and {"ErrorCode", "ErrorDetail"} <= set(entry["errors"][0])
 
 
+def _on_loopback(body: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """The journey with its custom activities' URLs moved to a server on loopback (journeystack
+    calls only loopback and the hosts of JOURNEYSTACK_OUTBOUND_ALLOW)."""
+    text = re.sub(r"https://[a-z.]+\.northwind\.example", base_url, json.dumps(body))
+    moved: dict[str, Any] = json.loads(text)
+    return moved
+
+
 def test_ten_realistic_journeys_round_trip_and_publish(api: Api) -> None:
     create_fixture_events(api)
+    with running_receiver() as receiver:
+        _round_trip_and_publish(api, receiver.url)
+        # Their publish calls were made (those journeys' REST activities have publish URLs).
+        assert len(receiver.of("/jb/leads/publish")) == 1
+    # As written, their custom activities call hosts journeystack may not call: publish says so.
+    body = next(b for b in realistic_journeys() if b["key"].startswith("lead-nurture"))
+    created = api.post(BASE, json={**body, "key": "lead-nurture-as-written"}).json()
+    status = publish(api, created)
+    assert status["status"] == "Error"
+    assert [e["errorCode"] for e in status["errors"]] == ["121113", "121113"]
+    assert status["errors"][0]["message"].startswith(
+        "activity 'REST-1': arguments.execute.url cannot be called: the host 'crm.northwind.example' is not one "
+        "journeystack may call: only loopback (localhost, 127.0.0.0/8, ::1) and the hosts of "
+        "JOURNEYSTACK_OUTBOUND_ALLOW"
+    )
+
+
+def _round_trip_and_publish(api: Api, base_url: str) -> None:
     server_owned = {
         "id",
         "definitionId",
@@ -286,6 +315,7 @@ def test_ten_realistic_journeys_round_trip_and_publish(api: Api) -> None:
         "lastPublishedDate",
     }
     for body in realistic_journeys():
+        body = _on_loopback(body, base_url)
         created = api.post(BASE, json=body)
         assert created.status_code == 200, created.text
         fetched = api.get(f"{BASE}/key:{body['key']}").json()
@@ -299,7 +329,10 @@ def test_ten_realistic_journeys_round_trip_and_publish(api: Api) -> None:
         again = api.get(f"{BASE}/key:{body['key']}").json()
         assert again["activities"] == body["activities"] and again["triggers"] == body["triggers"]
         status = publish(api, again)
-        assert status["status"] == "PublishCompleted", (body["key"], status)
+        assert status["status"] == "PublishCompleted", (
+            body["key"],
+            [e["errorDetail"] for e in status["errors"]],
+        )
         assert api.get(f"{BASE}/key:{body['key']}").json()["status"] == "Published"
 
 

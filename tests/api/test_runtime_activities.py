@@ -169,19 +169,22 @@ def test_update_contact_writes_attributes_that_later_activities_read(cp: Control
 
 def test_activity_types_the_engine_does_not_simulate_pass_on_their_first_outcome(cp: ControlCase) -> None:
     event_definition(cp.api, KEY)
-    rest = {"key": "REST-1", "name": "Call CRM", "type": "REST", "outcomes": [{"key": "r", "next": "W-1"}],
-            "arguments": {"execute": {"url": "https://example.invalid/execute"}}}  # fmt: skip
-    published(cp.api, journey("pass", KEY, [rest, wait("W-1", 1, "DAYS", None)]))
+    other = {"key": "WA-1", "name": "WhatsApp", "type": "WHATSAPPACTIVITY", "outcomes": [{"key": "r", "next": "W-1"}],
+             "configurationArguments": {"message": "hi"}}  # fmt: skip
+    published(cp.api, journey("pass", KEY, [other, wait("W-1", 1, "DAYS", None)]))
     Clock(cp).start_at()
     fire(cp.api, "c1", KEY)
     Clock(cp).settle()
     rows = history(cp.api, "c1")
     assert [(r["activityKey"], r["status"]) for r in rows] == [
         ("TRIGGER", "MetCriteria"),
-        ("REST-1", "Complete"),
+        ("WA-1", "Complete"),
         ("W-1", "Waiting"),
     ]
-    assert rows[1]["message"] == "REST is not simulated by journeystack; the contact took its first path."
+    assert (
+        rows[1]["message"]
+        == "WHATSAPPACTIVITY is not simulated by journeystack; the contact took its first path."
+    )
 
 
 def test_wait_until_api_event_is_released_by_an_event_or_times_out(cp: ControlCase) -> None:

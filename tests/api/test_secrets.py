@@ -40,3 +40,21 @@ def test_serve_prints_only_the_built_in_default_secret(tmp_path: Path) -> None:
     with running_server(f"sqlite:///{tmp_path / 'b.db'}", log_path=log2):
         pass
     assert "client_id=journeystack client_secret=journeystack" in log2.read_text()
+
+
+def test_serve_prints_the_jwt_signing_secret_only_when_it_generated_it(tmp_path: Path) -> None:
+    log = tmp_path / "generated.log"
+    with running_server(f"sqlite:///{tmp_path / 'a.db'}", log_path=log):
+        pass
+    [line] = [line for line in log.read_text().splitlines() if line.startswith("  jwt:")]
+    assert line.startswith("  jwt:       signing secret ") and "(generated" in line
+    packages = tmp_path / "packages.json"
+    packages.write_text(json.dumps([{"client_id": "ci", "client_secret": "s", "mids": [5],
+                                     "jwt_signing_secret": "package-jwt-secret-not-for-logs"}]))  # fmt: skip
+    for env in ({"JOURNEYSTACK_JWT_SIGNING_SECRET": "server-jwt-secret-not-for-logs"},
+                {"JOURNEYSTACK_PACKAGES_FILE": str(packages)}):  # fmt: skip
+        configured = tmp_path / "configured.log"
+        with running_server(f"sqlite:///{tmp_path / 'b.db'}", env=env, log_path=configured):
+            pass
+        printed = configured.read_text()
+        assert "jwt:" not in printed and "not-for-logs" not in printed

@@ -16,11 +16,13 @@ from typing import Any
 import orjson
 import pytest
 
+from journeystack.domain.outbound import OutboundPolicy
 from journeystack.files.validate import KnownEvents, validate_bytes
 from journeystack.testing import Journeystack
 from tests.control_plane import run_cli
 from tests.support import FIXTURES
 
+NORTHWIND = "*.northwind.example"  # the hosts the fixtures' custom activities call
 JOURNEY_FILES = sorted(FIXTURES.glob("[0-9][0-9]-*.json"))
 EVENTS = json.loads((FIXTURES / "_event_definitions.json").read_text())
 EVENT_KEYS = [e["eventDefinitionKey"] for e in EVENTS]
@@ -125,19 +127,32 @@ def test_offline_verdict_is_the_servers(
     assert {(f.code, f.path) for f in offline.errors} == errors
     assert {(f.code, f.path) for f in offline.warnings} == warnings
     if mutation is None:
-        assert offline.valid is events_exist
-        if not events_exist:
-            assert {f.code for f in offline.errors} == {"121102"}
+        # Four fixtures' custom activities call hosts of northwind.example, which neither the
+        # server nor the command may call by default (121113).
+        expected = ({"121102"} if not events_exist else set()) | (
+            {"121113"} if _calls_northwind(document) else set()
+        )
+        assert {f.code for f in offline.errors} == expected
+        assert offline.valid is not expected
     else:
         assert not offline.valid
 
 
+def _calls_northwind(document: dict[str, Any]) -> bool:
+    """Whether a custom activity of the journey calls a host of northwind.example."""
+    return any(
+        str(a.get("type")).upper() in ("REST", "RESTDECISION") and ".northwind.example" in json.dumps(a)
+        for a in document["activities"]
+    )
+
+
 def test_the_mutations_reach_every_stage() -> None:
     stages = {}
+    allowed = OutboundPolicy.parse(NORTHWIND)
     for index, name in enumerate(MUTATIONS):
         document = json.loads(JOURNEY_FILES[index % len(JOURNEY_FILES)].read_text())
         MUTATIONS[name](document)
-        verdict = validate_bytes(name, orjson.dumps(document), KnownEvents(EVENT_KEYS))
+        verdict = validate_bytes(name, orjson.dumps(document), KnownEvents(EVENT_KEYS), outbound=allowed)
         stages[name] = (verdict.refused_on, sorted({f.code for f in verdict.errors}))
     assert stages == {
         "no-activities": ("publish", ["121103"]), "unknown-next": ("save", ["121016"]),
@@ -148,9 +163,20 @@ def test_the_mutations_reach_every_stage() -> None:
     }  # fmt: skip
 
 
-def test_the_command_prints_problems_with_their_paths(tmp_path: Path) -> None:
+def test_the_command_prints_problems_with_their_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     files = [str(p) for p in JOURNEY_FILES]
     events = [arg for key in EVENT_KEYS for arg in ("--event", key)]
+
+    # As a server would, the command refuses custom activities' hosts off the allow-list.
+    status, out, _ = run_cli("validate", *files, *events)
+    assert status == 1 and out.splitlines()[-1] == "10 journey file(s): 6 valid, 4 with errors"
+    assert (
+        "  error 121113 at arguments.execute.url: activity 'REST-1': arguments.execute.url cannot be called"
+        in out
+    )
+    monkeypatch.setenv("JOURNEYSTACK_OUTBOUND_ALLOW", NORTHWIND)
 
     status, out, err = run_cli("validate", *files, *events)
     assert (status, err) == (0, "")

@@ -114,6 +114,8 @@ def _instances() -> list[e.JourneystackError]:
             made.append(e.PayloadTooLarge(4096))
         elif cls is e.FaultRuleNotFound:
             made.append(e.FaultRuleNotFound("f9"))
+        elif cls is e.OutboxMessageNotFound:
+            made.append(e.OutboxMessageNotFound(7))
         elif cls in (e.RateLimitExceeded, e.ServiceUnavailable):
             made.append(cls("f1", retry_after=1))
         elif issubclass(cls, e.InvalidRequest):

@@ -275,6 +275,23 @@ def test_rest_timeout_out_of_range(timeout: Any, kind: str) -> None:
     assert "1000" in problem.message and "100000" in problem.message
 
 
+@pytest.mark.parametrize(
+    ("member", "value", "code"),
+    [("retryCount", 6, "121061"), ("retryCount", 1.5, "121061"), ("retryCount", -1, "121061"),
+     ("retryDelay", 10_001, "121062"), ("retryDelay", "soon", "121062"),
+     ("concurrentRequests", 0, "121063"), ("concurrentRequests", 51, "121063"), ("concurrentRequests", True, "121063")],
+)  # fmt: skip
+def test_rest_retries_and_concurrency_out_of_range(member: str, value: Any, code: str) -> None:
+    problem = only(check_structure({"activities": [rest({member: value})]}))
+    assert (problem.code, problem.path) == (code, f"activities[0].arguments.execute.{member}")
+
+
+def test_rest_retries_and_concurrency_in_range() -> None:
+    execute = {"retryCount": 5, "retryDelay": 10_000, "concurrentRequests": 50, "timeout": 1000}
+    assert check_structure({"activities": [rest(execute)]}) == []
+    assert check_structure({"activities": [rest({"retryCount": 0, "concurrentRequests": "1"})]}) == []
+
+
 def test_rest_execute_must_be_an_object() -> None:
     problem = only(check_structure({"activities": [rest("https://example.test")]}))
     assert (problem.code, problem.path) == ("121001", "activities[0].arguments.execute")

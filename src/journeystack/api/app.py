@@ -21,6 +21,7 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
+import orjson
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
@@ -29,6 +30,10 @@ from journeystack import logs
 from journeystack.config import Settings, load_settings
 from journeystack.domain.clock import Clock, SystemClock
 from journeystack.domain.ids import IdGenerator, RandomIds
+from journeystack.domain.outbound import OutboundPolicy
+from journeystack.domain.runtime.sto import StoFunction, hashed_best_hour
+from journeystack.engine.http import Exchange
+from journeystack.engine.outbound import Caller
 from journeystack.engine.worker import EngineWorker
 from journeystack.services.context import ServiceContext
 from journeystack.services.engine import Engine, EngineSettings
@@ -248,23 +253,35 @@ def create_app(
     store = SqlStore(
         settings.database_url, pool_size=settings.pool_size, max_overflow=settings.pool_max_overflow
     )
+    packages = settings.installed_packages()
+    caller = Caller(
+        policy=OutboundPolicy.parse(settings.outbound_allow),
+        secrets=jwt_secrets(settings, packages),
+        max_in_flight=settings.outbound_max_in_flight,
+        lease_grace_ms=int(settings.call_lease_seconds * 1000),
+        poll_seconds=settings.engine_poll_seconds,
+    )
     ctx = ServiceContext(
-        uow=store, clock=clock or SystemClock(), ids=ids or RandomIds(), limits=settings.limits()
+        uow=store,
+        clock=clock or SystemClock(),
+        ids=ids or RandomIds(),
+        limits=settings.limits(),
+        outbound=caller,
     )
-    token_service = TokenService(
-        ctx, settings.installed_packages(), lifetime_seconds=settings.token_lifetime_seconds
-    )
+    token_service = TokenService(ctx, packages, lifetime_seconds=settings.token_lifetime_seconds)
     engine = Engine(
         ctx,
         EngineSettings(
             seed=settings.random_seed,
             strict_binding=settings.strict_binding,
             batch_size=settings.engine_batch_size,
+            sto=sto_function(settings.sto_function),
         ),
     )
     api = JourneystackApi(
         settings, store, AppState(settings=settings, ctx=ctx, tokens=token_service, engine=engine)
     )
+    caller.on_exchange = _journal_outbound(api)
 
     worker = BackgroundWorker(
         ctx, poll_seconds=settings.worker_poll_seconds, lease_ms=int(settings.operation_lease_seconds * 1000)
@@ -277,6 +294,7 @@ def create_app(
         store.start_checkpoints()
         if api.inline:
             store.keep_reader_on_this_thread()  # the event loop's thread, where handlers run
+        caller.start(engine)  # before the worker: publish operations make lifecycle calls through it
         worker.start()
         engine_worker.start()
         try:
@@ -284,13 +302,64 @@ def create_app(
         finally:
             await anyio.to_thread.run_sync(engine_worker.stop)
             await anyio.to_thread.run_sync(worker.stop)
+            await anyio.to_thread.run_sync(caller.stop)  # last: the worker may be waiting on a call
             store.dispose()
 
     app = _App(api, lifespan)
     app.state.api = api
     app.state.worker = worker
     app.state.engine = engine
+    app.state.caller = caller
     return app
+
+
+def jwt_secrets(settings: Settings, packages: list[Any]) -> Any:
+    """The JWT signing secret of a business unit's journeys: its package's (the first package that
+    lists the MID), else the server's default (configured, or made here when `serve` did not)."""
+    default = settings.jwt_signing_secret or secrets.token_urlsafe(32)
+    by_mid: dict[int, str] = {}
+    for package in packages:
+        for mid in package.mids:
+            by_mid.setdefault(mid, package.jwt_signing_secret or default)
+
+    def secret_for(mid: int) -> str:
+        return by_mid.get(mid, default)
+
+    return secret_for
+
+
+def sto_function(path: str | None) -> StoFunction:
+    """The Einstein STO best-hour function a "module:function" setting names (default: hashed)."""
+    if not path:
+        return hashed_best_hour
+    import importlib
+
+    module_name, _, attribute = path.partition(":")
+    found = getattr(importlib.import_module(module_name), attribute or "best_hour", None)
+    if not callable(found):
+        raise ValueError(f"JOURNEYSTACK_STO_FUNCTION {path!r} names nothing callable")
+    function: StoFunction = found
+    return function
+
+
+def _journal_outbound(api: JourneystackApi) -> Any:
+    journal = api.control.journal
+
+    def record(exchange: Exchange) -> None:
+        if not journal.enabled:
+            return
+        request = exchange.request
+        headers = {"content-type": request.content_type, **{name.lower(): v for name, v in request.headers}}
+        shown = orjson.dumps(request.shown) if request.shown is not None else request.body
+        journal.record_outbound(
+            method="POST", url=request.target.url, path=request.target.path.split("?", 1)[0],
+            request_headers=headers, shown_body=shown, status=exchange.attempt.status,
+            error=exchange.attempt.error, response_headers=exchange.response_headers,
+            response_body=exchange.response_body, duration_ms=float(exchange.attempt.elapsed_ms),
+            mid=request.mid, time_ms=exchange.started_wall_ms,
+        )  # fmt: skip
+
+    return record
 
 
 def app_from_environment() -> Starlette:

@@ -39,6 +39,7 @@ STATUS: list[tuple[type[e.JourneystackError], int]] = [
     # The control plane (/_journeystack/); other InjectedFaults answer the status their rule chose.
     (e.AdminNotAuthenticated, 401),
     (e.FaultRuleNotFound, 404),
+    (e.OutboxMessageNotFound, 404),
     (e.StoreNotReady, 503),
     (e.RateLimitExceeded, 429),
     (e.ServiceUnavailable, 503),

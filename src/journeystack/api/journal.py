@@ -218,6 +218,10 @@ class _Call:
     response_headers: dict[str, str]
     response_body: bytes | None
     response_bytes: int
+    # Calls the engine made (custom activities): their full URL, and why no answer came, if none did.
+    direction: str = "inbound"
+    url: str | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,8 +230,11 @@ class JournalQuery:
     status: str | None = None  # "404" or a class such as "4xx"
     mid: int | None = None
     limit: int = 50
+    direction: str | None = None  # inbound | outbound
 
     def wants(self, call: _Call) -> bool:
+        if self.direction and call.direction != self.direction:
+            return False
         if self.path and self.path.lower() not in call.path.lower():
             return False
         if self.mid is not None and call.mid != self.mid:
@@ -306,6 +313,38 @@ class Journal:
                 )
             )
 
+    def record_outbound(
+        self,
+        *,
+        method: str,
+        url: str,
+        path: str,
+        request_headers: dict[str, str],
+        shown_body: bytes,
+        status: int | None,
+        error: str | None,
+        response_headers: dict[str, str],
+        response_body: bytes,
+        duration_ms: float,
+        mid: int | None,
+        time_ms: int,
+    ) -> None:
+        """One call the engine made. `shown_body` is the request as the journal shows it: the JSON
+        envelope (masked when read like any body), also when it was sent signed as a JWT."""
+        keep = self._keep
+        with self._lock:
+            self._sequence += 1
+            self._calls.append(
+                _Call(
+                    sequence=self._sequence, time_ms=time_ms, request_id="", method=method, path=path,
+                    query=b"", status=status or 0, duration_ms=duration_ms, mid=mid, fault=None,
+                    request_headers=request_headers, request_body=shown_body[:keep],
+                    request_bytes=len(shown_body), request_captured=None, response_headers=response_headers,
+                    response_body=response_body[:keep], response_bytes=len(response_body),
+                    direction="outbound", url=url, error=error,
+                )
+            )  # fmt: skip
+
     def entries(self, query: JournalQuery) -> list[dict[str, Any]]:
         """The newest entries first, at most `query.limit` of them, masked."""
         with self._lock:
@@ -329,7 +368,12 @@ class Journal:
         if call.response_body is not None:
             response_headers.setdefault("content-type", "application/json; charset=utf-8")
         response_body, response_cut = self._capture(call.response_body, call.response_bytes, response_headers)
+        extra: dict[str, Any] = {}
+        if call.direction == "outbound":
+            extra = {"url": _mask_url(call.url or ""), "error": call.error}
         return {
+            "direction": call.direction,
+            **extra,
             "sequence": call.sequence,
             "time": _iso(call.time_ms),
             "requestId": call.request_id,
@@ -366,6 +410,12 @@ class Journal:
 
     def __len__(self) -> int:
         return len(self._calls)
+
+
+def _mask_url(url: str) -> str:
+    """A URL with secret-looking query parameters masked."""
+    base, separator, query = url.partition("?")
+    return f"{base}?{mask_query(query)}" if separator else base
 
 
 def _iso(ms: int) -> str:

@@ -38,6 +38,9 @@ class InstalledPackage:
     client_secret: str
     mids: tuple[int, ...]
     scopes: frozenset[str]
+    # Signs custom-activity calls (HS256) for journeys of its business units; None: the server's
+    # default secret (JOURNEYSTACK_JWT_SIGNING_SECRET, or one `serve` generates and prints).
+    jwt_signing_secret: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,10 @@ passes here exactly when it would save and publish. Two things live on a server 
   the command (`--event KEY`, and event definition files among the inputs); when none is known,
   every reference is taken to exist, and the output says that they were not checked;
 - the folder (`categoryId`; `folderPath` in journeystack's files, which import creates as needed),
-  which is not checked.
+  which is not checked;
+- the validate and publish calls of custom activities, which only a server makes. Their URLs are
+  checked against the outbound allow-list a server would use (loopback and
+  JOURNEYSTACK_OUTBOUND_ALLOW).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from journeystack.api.schemas.journeys import parse_create
 from journeystack.config import Settings
 from journeystack.domain import journey as rules
 from journeystack.domain.journey import JourneyVersion, Status
+from journeystack.domain.outbound import OutboundPolicy
 from journeystack.domain.spec import SpecProblem
 from journeystack.errors import InvalidRequest, Problem
 from journeystack.services.verdict import publish_problems
@@ -34,6 +38,7 @@ from . import documents as d
 # The server's default nesting cap (JOURNEYSTACK_MAX_JSON_DEPTH).
 MAX_DEPTH: Final = Settings.model_fields["max_json_depth"].default
 _STANDIN_ID: Final = "00000000-0000-4000-8000-000000000000"
+LOOPBACK_ONLY: Final = OutboundPolicy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +97,17 @@ class KnownEvents:
         )
 
 
-def validate_bytes(name: str, content: bytes, events: KnownEvents, *, mcdev: bool = False) -> FileVerdict:
+def validate_bytes(
+    name: str,
+    content: bytes,
+    events: KnownEvents,
+    *,
+    mcdev: bool = False,
+    outbound: OutboundPolicy = LOOPBACK_ONLY,
+) -> FileVerdict:
     """The server's verdict on a journey file's content (journeystack's file form, mcdev's, or a
-    journey as SFMC's API takes it)."""
+    journey as SFMC's API takes it), custom activities' URLs checked against `outbound` (by
+    default a server's default: loopback only)."""
     verdict = FileVerdict(name)
     try:
         raw = parse_json(content, max_depth=MAX_DEPTH)
@@ -113,7 +126,7 @@ def validate_bytes(name: str, content: bytes, events: KnownEvents, *, mcdev: boo
         verdict.refused_on = "save"
         verdict.errors = [Finding(str(p.code), p.path, p.message) for p in refused.problems]
         return verdict
-    errors, warnings = publish_problems(_standin(definition), events)
+    errors, warnings = publish_problems(_standin(definition), events, outbound)
     verdict.errors = [_finding(p) for p in errors]
     verdict.warnings = [_finding(p) for p in warnings]
     verdict.refused_on = "publish" if errors else None
@@ -178,7 +191,7 @@ def _add_event(inputs: Inputs, document: Mapping[str, Any]) -> None:
 
 
 def validate_paths(
-    paths: Sequence[Path], extra_events: Iterable[str] = ()
+    paths: Sequence[Path], extra_events: Iterable[str] = (), outbound: OutboundPolicy = LOOPBACK_ONLY
 ) -> tuple[list[FileVerdict], KnownEvents, list[str]]:
     """Every journey file among `paths` with its verdict, the event definitions assumed, and the
     inputs that could not be read."""
@@ -192,7 +205,7 @@ def validate_paths(
         except OSError as error:
             inputs.problems.append(f"{path}: cannot be read: {error.strerror or error}")
             continue
-        verdicts.append(validate_bytes(str(path), content, events, mcdev=mcdev))
+        verdicts.append(validate_bytes(str(path), content, events, mcdev=mcdev, outbound=outbound))
     return verdicts, events, inputs.problems
 
 

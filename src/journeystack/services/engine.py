@@ -1,7 +1,7 @@
 """The journey engine's use case: take up what is due, in due order, and apply the contact steps.
 
-Work comes in five kinds, each with its due moment: pause expiries, contactexit requests, goal
-sweeps, instance timers (waits) and fired events. Each run takes the earliest due kind and works a
+Work comes in six kinds, each with its due moment: pause expiries, contactexit requests, goal
+sweeps, instance timers (waits), answered custom-activity calls and fired events. Each run takes the earliest due kind and works a
 batch of it in one transaction: load, run the pure steps (domain/runtime/steps.py), write instances,
 history, outbox, contact attributes and stats together. A step is therefore never half applied, and
 on PostgreSQL the batch's rows are claimed `FOR UPDATE SKIP LOCKED` in that same transaction, so
@@ -9,6 +9,10 @@ several processes share the work and a killed process only rolls its own batch b
 
 Each step runs at its own due moment (a wait's end, an event's firing), not at the moment the engine
 got round to it, so a clock advance over two weeks gives the history a real fortnight would.
+
+Custom-activity calls are made outside all of this (services/calls.py, engine/outbound.py): a step
+that reaches one stores the call and stops; its answer is applied later as work of its own, at the
+moment the contact reached the activity.
 """
 
 from __future__ import annotations
@@ -21,14 +25,17 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from journeystack.domain.journey import JourneyVersion, Status
 from journeystack.domain.runtime import steps
+from journeystack.domain.runtime.calls import Call
+from journeystack.domain.runtime.engagement import CLICK, OPEN, EngagementEvent, PathTestState, pick_winner
 from journeystack.domain.runtime.entry import Past, entry_refusal
-from journeystack.domain.runtime.plan import ONCE_AND_DONE, JourneyPlan, PlanError, compile_plan
+from journeystack.domain.runtime.plan import ONCE_AND_DONE, Activity, JourneyPlan, PlanError, compile_plan
 from journeystack.domain.runtime.records import ClockState, ExitRequest, InboxEvent, Processed
 from journeystack.domain.runtime.steps import Effects, Instance
+from journeystack.domain.runtime.sto import StoFunction, hashed_best_hour
 from journeystack.errors import Problem, refused
 from journeystack.storage.ports import UnitOfWork
 
@@ -38,7 +45,7 @@ from .context import ServiceContext
 log = logging.getLogger("journeystack.engine")
 
 DAY_MS: Final = 86_400_000
-_KINDS: Final = ("pause", "exit", "sweep", "timer", "event")
+_KINDS: Final = ("pause", "exit", "sweep", "timer", "call", "event")
 _FINISHING_OR_RUNNING: Final = frozenset({Status.PUBLISHED, Status.PAUSED, Status.UNPUBLISHED})
 EXIT_COMPLETED: Final = "Exit process Completed."
 EXIT_NOT_IN_JOURNEY: Final = "Exit request Ignored - Contact not found in the journey."
@@ -69,6 +76,12 @@ class EngineSettings:
     window_ms: int = 60_000
     max_journeys_per_event: int = 10
     plan_cache_size: int = 512
+    # Einstein STO's best-hour function (domain/runtime/sto.py).
+    sto: StoFunction = hashed_best_hour
+
+
+class Wakeup(Protocol):
+    def set(self) -> None: ...
 
 
 class Engine:
@@ -82,6 +95,16 @@ class Engine:
         # Held while a clock advance works (the process's engine thread then stands aside, so the
         # advance reports everything it worked; other processes may still share the work).
         self.advancing = threading.Lock()
+        # Set when a batch stored custom-activity calls (the caller of this process waits on it).
+        self.calls_due: Wakeup = threading.Event()
+        # Whether this process makes calls (engine/outbound.py): without a caller, an advance does
+        # not wait for calls that only another process could make.
+        self.caller_running = False
+        self._new_calls = False
+        # The activities this process stored calls for and the caller has not found empty since:
+        # what its claims look at first (services/calls.py).
+        self._call_activities: set[tuple[str, str]] = set()
+        self._call_activities_lock = threading.Lock()
 
     # --- plans ---------------------------------------------------------------------------------------
 
@@ -108,8 +131,11 @@ class Engine:
         """Work one batch of the earliest due kind of work, due at or before `until_ms` (default: the
         engine's now). None when nothing is due; a Processed with total 0 when the due work is held by
         another process (PostgreSQL) and should be looked at again shortly."""
+        with self.ctx.uow() as reader:  # nothing due is the common case: no write lock for it
+            now = until_ms if until_ms is not None else engine_now(reader, self.ctx.clock)
+            if not any(due is not None and due <= now for due in reader.runtime.next_dues().values()):
+                return None
         with _collector_paused(), self.ctx.uow(write=True) as uow:
-            now = until_ms if until_ms is not None else engine_now(uow, self.ctx.clock)
             dues = uow.runtime.next_dues()
             candidates = [
                 (due, rank, kind) for rank, kind in enumerate(_KINDS) if (due := dues[kind]) is not None
@@ -126,7 +152,26 @@ class Engine:
                 horizon = min(horizon, due + self.settings.window_ms)
             processed = _HANDLERS[kind](self, uow, max(horizon, due))
             uow.commit()
+        self.after_commit()
         return processed
+
+    def call_activities(self) -> set[tuple[str, str]]:
+        with self._call_activities_lock:
+            return set(self._call_activities)
+
+    def forget_call_activity(self, key: tuple[str, str]) -> None:
+        with self._call_activities_lock:
+            self._call_activities.discard(key)
+
+    def remember_call_activities(self, keys: set[tuple[str, str]]) -> None:
+        with self._call_activities_lock:
+            self._call_activities |= keys
+
+    def after_commit(self) -> None:
+        """Wake this process's caller when the transaction just committed stored calls."""
+        if self._new_calls:
+            self._new_calls = False
+            self.calls_due.set()
 
     def run_until(self, until_ms: int | None = None, *, wait: Callable[[], None] | None = None) -> Processed:
         """Work batches until nothing is due at or before `until_ms` (default: the engine's now, read
@@ -178,17 +223,36 @@ class Engine:
             raise refused([Problem(text, 10005, "to")], text)
         with self.advancing:
             after = self.set_clock(ClockState(frozen=True, now_ms=target))
-            return before, after, self.run_until(target, wait=_pause)
+            return before, after, self._settle(target)
 
     def run_until_idle(self) -> Processed:
-        """Work what is due until nothing is due at the engine's current time."""
-        total = Processed()
+        """Work what is due until nothing is due at the engine's current time, custom-activity calls
+        made and their answers applied."""
         with self.advancing:
-            while True:
-                done = self.run_until(wait=_pause)
-                total = total + done
-                if done.total == 0:
+            return self._settle(None)
+
+    def _settle(self, until_ms: int | None) -> Processed:
+        """Work what is due by `until_ms` (None: the clock's now, read again each round) until none
+        is left, waiting for the custom-activity calls due by then to be answered and applied: what
+        the steps after them make due is worked too. A call's answer is applied at the moment the
+        contact reached the activity, so the outcome does not depend on how long the call took."""
+        total = Processed()
+        while True:
+            done = self.run_until(until_ms, wait=_pause)
+            total = total + done
+            with self.ctx.uow() as uow:
+                limit = until_ms if until_ms is not None else engine_now(uow, self.ctx.clock)
+                pending = uow.calls.pending(limit) if self.caller_running else False
+            if not pending:
+                if done.total == 0 or until_ms is not None:
                     return total
+                continue
+            # The callers apply the answers they get themselves; look again a little later (rather
+            # than at every answer, which would only cost the callers the write lock).
+            time.sleep(_CALLS_POLL_SECONDS)
+
+
+_CALLS_POLL_SECONDS: Final = 0.02
 
 
 def _pause() -> None:
@@ -217,6 +281,8 @@ class _Batch:
         self.uow = uow
         self.created: list[Instance] = []
         self.touched: dict[str, Instance] = {}
+        self.calling: set[str] = set()  # instances that waited for a call when loaded
+        self.path_tests: dict[tuple[str, str], tuple[int, PathTestState]] = {}
         self.mid_of: dict[str, int] = {}
         self._attributes: dict[tuple[int, str], dict[str, Any]] = {}
         self._current_mid = 0
@@ -224,6 +290,10 @@ class _Batch:
             attributes=self._attributes_of,
             seed=engine.settings.seed,
             strict=engine.settings.strict_binding,
+            engagement=self._engagement,
+            path_test=self._path_test,
+            winner=self._winner,
+            sto=engine.settings.sto,
         )
         self._versions: dict[str, JourneyVersion | None] = {}
 
@@ -252,8 +322,35 @@ class _Batch:
         return self._attributes[key]
 
     def touch(self, instance: Instance) -> None:
+        if instance.id not in self.touched and instance.status == steps.CALLING:
+            self.calling.add(instance.id)
         self.touched[instance.id] = instance
         self.mid_of[instance.definition_id] = instance.mid
+
+    def _engagement(self, instance: Instance, activity_key: str) -> list[EngagementEvent]:
+        return self.uow.engagement.of_message(instance.id, activity_key)
+
+    def _path_test(self, plan: JourneyPlan, activity: Activity) -> PathTestState:
+        key = (plan.definition_id, activity.key)
+        found = self.path_tests.get(key)
+        if found is None:
+            state = self.uow.engagement.path_test(*key) or PathTestState()
+            found = self.path_tests[key] = (plan.mid, state)
+        return found[1]
+
+    def _winner(
+        self, plan: JourneyPlan, activity: Activity, _state: PathTestState, until_ms: int
+    ) -> tuple[int, str]:
+        """Path Optimizer's winner: the path whose passes (taken before the test's end) most often
+        engaged (opened, or clicked) with a message sent to them after they took it, by then."""
+        spec = activity.path_test
+        kinds = (OPEN, CLICK) if spec is None or spec.metric == OPEN else (CLICK,)
+        found = self.uow.engagement.path_results(plan.definition_id, activity.key, until_ms, kinds)
+        counts = {index: list(found.get(index, (0, 0))) for index in range(len(activity.outcomes))}
+        for choice in self.effects.path_choices:  # this batch's own, not stored yet
+            if choice.definition_id == plan.definition_id and choice.activity_key == activity.key:
+                counts.setdefault(choice.outcome, [0, 0])[0] += 1
+        return pick_winner([(index, total, hit) for index, (total, hit) in sorted(counts.items())])
 
     def write(self, now_ms: int) -> None:
         uow = self.uow
@@ -262,6 +359,20 @@ class _Batch:
         uow.runtime.update_instances([i for k, i in self.touched.items() if k not in created_ids])
         uow.runtime.add_history(self.effects.history)
         uow.runtime.add_outbox(self.effects.outbox)
+        # Calls of passes that no longer wait for them (exited, stopped, answered) go; new ones come.
+        ended = [i for i in self.calling if self.touched[i].status != steps.CALLING]
+        if ended:
+            uow.calls.drop_for_instances(ended)
+        if self.effects.calls:
+            uow.calls.add(self.effects.calls)
+            self.engine.remember_call_activities(
+                {(c.definition_id, c.activity_key) for c in self.effects.calls}
+            )
+            self.engine._new_calls = True
+        uow.engagement.add_path_choices(self.effects.path_choices)
+        for (definition_id, activity_key), (mid, state) in self.path_tests.items():
+            if state.started_ms is not None:
+                uow.engagement.save_path_test(mid, definition_id, activity_key, state)
         changed: dict[int, dict[str, Any]] = {}
         for mid, contact_key in self._attributes:
             if contact_key in self.effects.changed_contacts:
@@ -532,6 +643,49 @@ def _exit(engine: Engine, batch: _Batch, request: ExitRequest) -> list[dict[str,
     return outcome
 
 
+def _answers(engine: Engine, uow: UnitOfWork, horizon: int) -> Processed:
+    """Apply answered custom-activity calls (those kept while their version was paused, or whose
+    caller recorded them without applying them)."""
+    return apply_answers(engine, uow, uow.calls.answered(horizon, engine.settings.batch_size))
+
+
+def apply_answers(engine: Engine, uow: UnitOfWork, calls: list[Call]) -> Processed:
+    """Apply answered calls in `uow`, each at the moment its contact reached the activity, and
+    delete them. The caller of the process applies the answers it gets this way at once (in the
+    transaction that would otherwise only record them)."""
+    batch = _Batch(engine, uow)
+    instances = uow.runtime.instances_by_id([c.instance_id for c in calls])
+    by_mid: dict[int, list[str]] = {}
+    for loaded in instances.values():
+        by_mid.setdefault(loaded.mid, []).append(loaded.contact_key)
+    for mid, keys in by_mid.items():
+        batch.load_attributes(mid, keys)
+    latest = 0
+    for call in calls:
+        instance = instances.get(call.instance_id)
+        if instance is None or call.answer is None:
+            continue
+        latest = max(latest, call.due_ms)
+        batch.for_mid(instance.mid)
+        batch.touch(instance)
+        version = batch.version(instance.definition_id)
+        if version is None or version.status not in _FINISHING_OR_RUNNING:
+            status = version.status.value if version is not None else "Deleted"
+            _eject(engine, batch, version, instance, call.due_ms,
+                   f"The journey version is {status}: the contact was ejected.")  # fmt: skip
+            continue
+        try:
+            plan = engine.plan(version)
+        except PlanError as error:
+            _eject_unplanned(batch, instance, call.due_ms, f"The journey version cannot run: {error}")
+            continue
+        steps.answered(plan, instance, call, call.answer, batch.effects)
+    uow.calls.delete([c.id for c in calls])
+    batch.calling.difference_update(c.instance_id for c in calls)  # their calls are deleted already
+    batch.write(latest)
+    return Processed(calls=len(calls))
+
+
 def _pauses(engine: Engine, uow: UnitOfWork, horizon: int) -> Processed:
     from .lifecycle import expire_pause
 
@@ -546,5 +700,6 @@ _HANDLERS: Final[dict[str, Callable[[Engine, UnitOfWork, int], Processed]]] = {
     "exit": _exits,
     "sweep": _sweeps,
     "timer": _timers,
+    "call": _answers,
     "event": _events,
 }

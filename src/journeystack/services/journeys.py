@@ -21,6 +21,7 @@ from journeystack.errors import (
 )
 from journeystack.storage.ports import TooMuchToRead, WriteConflict
 
+from . import calls
 from .context import ServiceContext
 from .folders import assign_category
 
@@ -53,6 +54,7 @@ def create_journey(
             raise DraftVersionExists() from None
         uow.audit.add(entry_for(version, AuditAction.CREATE, user=user, now_ms=now))
         uow.commit()
+    calls.lifecycle_later(ctx, version, "save")
     return version
 
 
@@ -171,6 +173,7 @@ def update_journey(
             _raise_lost_race(uow.journeys.get(mid, version, **selector))
         uow.audit.add(entry_for(new, AuditAction.MODIFY, user=user, now_ms=new.modified_ms))
         uow.commit()
+    calls.lifecycle_later(ctx, new, "save")
     return new
 
 

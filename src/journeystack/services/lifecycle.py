@@ -33,7 +33,7 @@ from journeystack.errors import (
 )
 from journeystack.storage.ports import UnitOfWork
 
-from . import population, verdict
+from . import calls, population, verdict
 from .clock import engine_now
 from .context import ServiceContext
 from .journeys import SYSTEM_USER
@@ -165,7 +165,13 @@ def _check(
 
         if target is None or target.operation_id != op.id or not allows(target.status, op.kind.value):
             return None
-        errors, warnings = verdict.publish_problems(target, exists)
+        policy = ctx.outbound.policy if ctx.outbound is not None else None
+        errors, warnings = verdict.publish_problems(target, exists, policy)
+    if ctx.outbound is not None and not errors:
+        # On a journey otherwise fine, its custom activities' validate (and for a publish, then
+        # publish) calls, made here outside any transaction.
+        steps = ("validate",) if op.kind is OperationKind.VALIDATE else ("validate", "publish")
+        errors += calls.lifecycle_problems(ctx, target, steps)
     limits = ctx.limits
     return (
         target,
@@ -267,8 +273,11 @@ def stop(
     journey_id: str | None = None,
     user: str = SYSTEM_USER,
 ) -> JourneyVersion:
-    """Stop one version (terminal). Raises NotFound, InvalidStateTransition naming its status."""
-    return _transition(ctx, mid, "stop", Status.STOPPED, AuditAction.STOP, version, key, journey_id, user)
+    """Stop one version (terminal); its custom activities' stop URLs are called afterwards. Raises
+    NotFound, InvalidStateTransition naming its status."""
+    stopped = _transition(ctx, mid, "stop", Status.STOPPED, AuditAction.STOP, version, key, journey_id, user)
+    calls.lifecycle_later(ctx, stopped, "stop")
+    return stopped
 
 
 def pause(
@@ -397,7 +406,10 @@ def expire_pause(ctx: ServiceContext, uow: UnitOfWork, version: JourneyVersion) 
     its transaction, in due order with the rest of the journey's work)."""
     status = expiry_status(version.pause_options)
     action = AuditAction.STOP if status is Status.STOPPED else AuditAction.RESUME
-    return _apply(uow, ctx, version, status, action, "journeystack (pause expired)", None)
+    done = _apply(uow, ctx, version, status, action, "journeystack (pause expired)", None)
+    if status is Status.STOPPED:
+        calls.lifecycle_later(ctx, done, "stop")  # queued now, made outside this transaction
+    return done
 
 
 def audit_log(

@@ -44,6 +44,7 @@ def on_stop(uow: UnitOfWork, version: JourneyVersion, engine_at: int) -> int:
         version.definition_id, engine_at, STOP_MESSAGE, {"definition_name": version.definition.name}
     )
     uow.runtime.drop_sweep(version.definition_id)
+    uow.calls.drop_version(version.definition_id)  # a call in flight finishes; its answer is dropped
     if ejected:
         uow.runtime.apply_stats(
             {version.definition_id: version.mid}, {version.definition_id: StatsDelta(current=-ejected)}
@@ -52,7 +53,10 @@ def on_stop(uow: UnitOfWork, version: JourneyVersion, engine_at: int) -> int:
 
 
 def on_pause(uow: UnitOfWork, version: JourneyVersion) -> None:
+    """Waits stop falling due; custom-activity calls are not made, and the answers of calls in
+    flight are kept, not applied, until the version resumes."""
     uow.runtime.hold_version(version.definition_id)
+    uow.calls.hold_version(version.definition_id)
 
 
 def on_resume(uow: UnitOfWork, version: JourneyVersion, engine_at: int) -> None:
@@ -64,6 +68,7 @@ def on_resume(uow: UnitOfWork, version: JourneyVersion, engine_at: int) -> None:
     if options.get("extend_wait_end_dates") and isinstance(paused_at, int):
         extend = max(0, engine_at - paused_at)
     uow.runtime.release_version(version.definition_id, extend, engine_at)
+    uow.calls.release_version(version.definition_id, engine_at)
     plan = plan_or_error(version)
     if not isinstance(plan, PlanError) and plan.has_goals_or_exits:
         uow.runtime.schedule_sweep(version.definition_id, version.mid, engine_at)

@@ -17,6 +17,7 @@ from typing import Any, Final
 from journeystack.domain.dates import format_ms
 from journeystack.domain.events import EventDefinition
 from journeystack.domain.queries import Page
+from journeystack.domain.runtime.engagement import CLICK, KINDS, EngagementEvent
 from journeystack.domain.runtime.entry import check_contact_key, check_data, schema_fields
 from journeystack.domain.runtime.records import (
     HISTORY_RETENTION_MS,
@@ -27,7 +28,7 @@ from journeystack.domain.runtime.records import (
     OutboxQuery,
 )
 from journeystack.domain.runtime.steps import HistoryRow, OutboxMessage
-from journeystack.errors import EventDefinitionNotFound, Problem, refused
+from journeystack.errors import EventDefinitionNotFound, OutboxMessageNotFound, Problem, refused
 from journeystack.storage.ports import UnitOfWork
 
 from .clock import engine_now
@@ -379,6 +380,38 @@ def clear_outbox(ctx: ServiceContext, mid: int | None) -> int:
         deleted = uow.history.clear_outbox(mid)
         uow.commit()
     return deleted
+
+
+def record_engagement(
+    ctx: ServiceContext, message_id: int, body: Mapping[str, Any]
+) -> tuple[OutboxMessage, list[EngagementEvent]]:
+    """Record an open, click or bounce against an outbox message, at the engine's current time;
+    returns the message and all of its engagement. An engagement split decides from what is
+    recorded by the time the contact reaches it. Raises InvalidRequest, OutboxMessageNotFound."""
+    kind = body.get("type")
+    if not isinstance(kind, str) or kind.lower() not in KINDS:
+        text = "type must be open, click or bounce."
+        raise refused([Problem(text, 10005, "type")], text)
+    kind = kind.lower()
+    url_id, url = body.get("urlId"), body.get("url")
+    if url_id is not None and (
+        isinstance(url_id, bool) or not isinstance(url_id, str | int) or len(str(url_id)) > 200
+    ):
+        raise refused([Problem("urlId must be a string or a number (a tracked URL's id).", 10005, "urlId")])
+    if url is not None and (not isinstance(url, str) or len(url) > 2048):
+        raise refused([Problem("url must be a string of at most 2048 characters.", 10005, "url")])
+    if kind != CLICK and (url_id is not None or url is not None):
+        raise refused([Problem("urlId and url go with a click only.", 10005, "urlId")])
+    with ctx.uow(write=True) as uow:
+        message = uow.engagement.message(message_id)
+        if message is None:
+            raise OutboxMessageNotFound(message_id)
+        event = EngagementEvent(message_id, kind, engine_now(uow, ctx.clock),
+                                None if url_id is None else str(url_id), url)  # fmt: skip
+        uow.engagement.add(message, event)
+        events = uow.engagement.of_message(message.definition_instance_id, message.activity_key, message_id)
+        uow.commit()
+    return message, events
 
 
 MAX_ATTRIBUTE_SETS: Final = 100

@@ -99,11 +99,15 @@ def routes(control: ControlPlane) -> list[Route]:
                 [Problem("status must be a status such as 429, or a class such as 5xx.", 10005, "status")]
             )
         limit = query_int(q, "limit") or DEFAULT_JOURNAL_LIMIT
+        direction = (q.get("direction") or "").lower() or None
+        if direction not in (None, "inbound", "outbound"):
+            raise InvalidRequest([Problem("direction must be inbound or outbound.", 10005, "direction")])
         query = JournalQuery(
             path=q.get("path") or None,
             status=status,
             mid=query_int(q, "mid", maximum=MAX_BIG_INTEGER),
             limit=limit,
+            direction=direction,
         )
         entries = control.journal.entries(query)
         return json_response({"enabled": control.journal.enabled, "count": len(entries), "entries": entries})
@@ -174,10 +178,11 @@ def routes(control: ControlPlane) -> list[Route]:
               "is refused (400, errorcode 90002) with nothing changed.", query=mid,
               request_schema=SNAPSHOT_SCHEMA, response_schema=IMPORT_SCHEMA, responses=bad),
         route("GET", "/journal", journal, "controlPlaneJournal",
-              "The last calls, newest first, with secrets masked; filter by path substring, status "
-              "(429 or 4xx), mid; limit (default 50).",
+              "The last calls, newest first, with secrets masked (the engine's outbound calls too); filter by "
+              "path substring, status (429 or 4xx), mid, direction (inbound or outbound, any case); limit "
+              "(default 50).",
               query={"path": TEXT, "status": {"type": "string", "pattern": "^[1-5]([0-9][0-9]|[xX][xX])$"},
-                     "mid": MID, "limit": whole()},
+                     "mid": MID, "limit": whole(), "direction": {"type": "string", "enum": ["inbound", "outbound"]}},
               response_schema=JOURNAL_SCHEMA, responses=bad),
         route("DELETE", "/journal", clear_journal, "controlPlaneClearJournal", "Empty the journal.",
               response_schema=DELETED_SCHEMA),

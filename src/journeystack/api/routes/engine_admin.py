@@ -17,10 +17,12 @@ from ..routing import Handler, Route
 from ..schemas.common import MID, TEXT, closed, whole
 from ..schemas.runtime import (
     CLOCK_SCHEMA,
+    ENGAGEMENT_EVENT_SCHEMA,
     OUTBOX_ITEM_SCHEMA,
     PROCESSED_SCHEMA,
     parse_instant,
     render_clock,
+    render_engagement,
     render_outbox_item,
     render_processed,
 )
@@ -30,6 +32,37 @@ PREFIX = "/_journeystack"
 TAG = "control-plane"
 MAX_OUTBOX_LIMIT = 10_000
 
+ENGAGEMENT_SCHEMA: dict[str, Any] = {
+    "title": "Engagement",
+    "type": "object",
+    "required": ["type"],
+    "description": "urlId and url go with a click only.",
+    "properties": {
+        "type": {"type": "string", "enum": ["open", "click", "bounce"], "description": "Any case."},
+        "urlId": {
+            "type": ["string", "integer"],
+            "maxLength": 200,
+            "description": "A click's tracked URL id (statusUrlId).",
+        },
+        "url": {"type": "string", "maxLength": 2048, "description": "A click's URL, for the record."},
+    },
+}
+MESSAGE_ID: dict[str, Any] = {
+    "type": "string",
+    "pattern": "^[0-9]{1,18}$",
+    "description": "An outbox message's id.",
+}
+ENGAGED_SCHEMA: dict[str, Any] = {
+    "title": "MessageEngagement",
+    **closed(
+        {
+            "id": {"type": "integer", "minimum": 0},
+            "contactKey": TEXT,
+            "activityKey": TEXT,
+            "engagement": {"type": "array", "items": ENGAGEMENT_EVENT_SCHEMA},
+        }
+    ),
+}
 ADVANCE_SCHEMA: dict[str, Any] = {
     "title": "ClockAdvance",
     "type": "object",
@@ -145,6 +178,18 @@ def routes(state: AppState, engine: Engine) -> list[Route]:
             {"deleted": runtime.clear_outbox(ctx, query_int(request.query, "mid", maximum=MAX_BIG_INTEGER))}
         )
 
+    def record_engagement(request: ApiRequest) -> ApiResponse:
+        message_id = request.params["id"]
+        if not message_id.isdigit() or len(message_id) > 18:
+            raise refused([Problem("id must be an outbox message's id (a whole number).", 10005, "id")])
+        message, events = runtime.record_engagement(
+            ctx, int(message_id), parse_json_object(request.body, max_depth=depth)
+        )
+        return json_response(
+            {"id": int(message_id), "contactKey": message.contact_key, "activityKey": message.activity_key,
+             "engagement": [render_engagement(e) for e in events]}
+        )  # fmt: skip
+
     def get_attributes(request: ApiRequest) -> ApiResponse:
         mid = query_int(request.query, "mid", maximum=MAX_BIG_INTEGER) or default_mid(state)
         contact_key = request.params["contactKey"]
@@ -193,6 +238,11 @@ def routes(state: AppState, engine: Engine) -> list[Route]:
               response_schema=OUTBOX_SCHEMA, responses=bad),
         route("DELETE", "/outbox", clear_outbox, "controlPlaneClearOutbox", "Empty the outbox (or one MID's).",
               query={"mid": MID}, response_schema=closed({"deleted": {"type": "integer", "minimum": 0}})),
+        route("POST", "/outbox/{id}/engagement", record_engagement, "controlPlaneRecordEngagement",
+              'Record an open, click or bounce against an outbox message ({"type": "open"}, {"type": "click", '
+              '"urlId": "2"}, {"type": "bounce"}) at the engine\'s time; answers the message\'s engagement.',
+              path_params={"id": MESSAGE_ID}, request_schema=ENGAGEMENT_SCHEMA, response_schema=ENGAGED_SCHEMA,
+              responses={**bad, 404: "No such message (errorcode 90006)."}),
         route("GET", "/contacts/{contactKey}/attributes", get_attributes, "controlPlaneGetContactAttributes",
               "A contact's attributes ({attribute set: {field: value}}); mid defaults to the first package's.",
               query={"mid": MID}, path_params=contact, response_schema=ATTRIBUTES_SCHEMA),

@@ -147,6 +147,7 @@ _INFO_SETTINGS = (
     "pool_size", "pool_max_overflow", "log_level", "access_log", "control_plane", "journal",
     "journal_size", "journal_body_bytes", "seed_file", "soap_max_objects", "soap_max_filter_value_length",
     "operation_attempts", "max_reported_problems", "max_problem_message_bytes", "max_response_bytes",
+    "outbound_allow", "outbound_max_in_flight", "call_lease_seconds",
 )  # fmt: skip
 
 
@@ -248,6 +249,11 @@ JOURNAL_SCHEMA: dict[str, Any] = {
                 "type": "array",
                 "items": closed(
                     {
+                        "direction": {"type": "string", "enum": ["inbound", "outbound"]},
+                        # An outbound call's (the engine's custom-activity calls): its full URL, and
+                        # why no answer came, if none did.
+                        "url": _TEXT,
+                        "error": {"type": ["string", "null"]},
                         "sequence": _INT,
                         "time": _TEXT,
                         "requestId": _TEXT,
@@ -260,7 +266,8 @@ JOURNAL_SCHEMA: dict[str, Any] = {
                         "fault": {"type": ["string", "null"]},
                         "request": _CALL_SIDE,
                         "response": _CALL_SIDE,
-                    }
+                    },
+                    optional=("url", "error"),
                 ),
             },
         }

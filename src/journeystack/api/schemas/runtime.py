@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from journeystack.domain.queries import Page
+from journeystack.domain.runtime.engagement import EngagementEvent
 from journeystack.domain.runtime.records import ClockState, HistoryQuery, Processed
 from journeystack.domain.runtime.steps import HistoryRow, OutboxMessage
 from journeystack.errors import Problem, refused
@@ -173,7 +174,15 @@ def render_processed(processed: Processed) -> dict[str, int]:
         "sweeps": processed.sweeps,
         "exits": processed.exits,
         "pauses": processed.pauses,
+        "calls": processed.calls,
     }
+
+
+def render_engagement(event: EngagementEvent) -> dict[str, Any]:
+    rendered: dict[str, Any] = {"type": event.kind, "date": iso_ms(event.at_ms)}
+    if event.kind == "click":
+        rendered |= {"urlId": event.url_id, "url": event.url}
+    return rendered
 
 
 def render_outbox_item(pk: int, message: OutboxMessage) -> dict[str, Any]:
@@ -409,8 +418,20 @@ CLOCK_SCHEMA: dict[str, Any] = {
     **closed({"now": UTC_INSTANT, "nowMs": {"type": "integer"}, "frozen": {"type": "boolean"}}),
 }
 PROCESSED_SCHEMA: dict[str, Any] = closed(
-    dict.fromkeys(("events", "entries", "steps", "sweeps", "exits", "pauses"), COUNT)
+    dict.fromkeys(("events", "entries", "steps", "sweeps", "exits", "pauses", "calls"), COUNT)
 )
+ENGAGEMENT_EVENT_SCHEMA: dict[str, Any] = {
+    "title": "EngagementEvent",
+    **closed(
+        {
+            "type": {"type": "string", "enum": ["open", "click", "bounce"]},
+            "date": UTC_INSTANT,
+            "urlId": {"type": ["string", "null"]},
+            "url": {"type": ["string", "null"]},
+        },
+        optional=("urlId", "url"),
+    ),
+}
 OUTBOX_ITEM_SCHEMA: dict[str, Any] = {
     "title": "OutboxMessage",
     "type": "object",

@@ -16,7 +16,11 @@ from enum import Enum
 from typing import Any, Final
 
 from .binding import Template, TemplateError, compile_template
+from .calls import CallSpec, parse_call
 from .criteria import Criteria, CriteriaError, parse_criteria
+from .engagement import EngagementSpec, PathTestSpec, parse_engagement, parse_path_test
+from .salesforce import SALESFORCE_TYPES, SalesforceObject, parse_objects
+from .sto import window_hours
 from .waits import WaitConfigError, WaitSpec, parse_wait
 
 # Entry modes (journey.entryMode). NotSet runs as SingleEntryAcrossAllVersions, the default SFMC's
@@ -33,6 +37,9 @@ EMAIL_TYPES: Final = frozenset({"EMAILV2", "EMAIL"})
 SMS_TYPES: Final = frozenset({"SMSSYNC", "SMS"})
 PUSH_TYPES: Final = frozenset({"PUSHNOTIFICATIONACTIVITY", "PUSH"})
 UPDATE_TYPES: Final = frozenset({"UPDATECONTACTDATA", "DATAEXTENSIONUPDATE"})
+CALL_TYPES: Final = frozenset({"REST", "RESTDECISION"})
+# Activities that only merge paths: Join, and the end of a Path Optimizer's "capsule".
+JOIN_TYPES: Final = frozenset({"JOIN", "ABNTESTSTOP"})
 
 
 class Kind(Enum):
@@ -41,6 +48,12 @@ class Kind(Enum):
     DECISION = "decision split"
     MESSAGE = "message"
     UPDATE_CONTACT = "update contact"
+    CALL = "custom activity"  # REST, RestDecision: the contact waits for the execute call's answer
+    ENGAGEMENT = "engagement split"
+    STO = "send-time optimization"
+    PATH_TEST = "path optimizer"
+    JOIN = "join"
+    SALESFORCE = "salesforce object"
     PASS = "pass"  # a type the engine does not simulate: the contact takes the first outcome
 
 
@@ -82,6 +95,11 @@ class Activity:
     message: Message | None = None
     # UPDATECONTACTDATA / DataExtensionUpdate: (attribute set, field, value template).
     updates: tuple[tuple[str, str, Template], ...] = ()
+    call: CallSpec | None = None
+    engagement: EngagementSpec | None = None
+    sto_window_hours: int = 0
+    path_test: PathTestSpec | None = None
+    salesforce: tuple[SalesforceObject, ...] = ()
 
     def next_of(self, index: int) -> str | None:
         return self.outcomes[index].next if index < len(self.outcomes) else None
@@ -124,6 +142,10 @@ class JourneyPlan:
     @property
     def has_goals_or_exits(self) -> bool:
         return bool(self.goals or self.exits)
+
+    def calls(self) -> list[Activity]:
+        """The custom activities (REST, RestDecision) of the version."""
+        return [a for a in self.activities.values() if a.call is not None]
 
 
 def _object(value: Any) -> Mapping[str, Any]:
@@ -289,6 +311,18 @@ def _activity(
         return make(Kind.MESSAGE, message=Message(channel, subject, raw.get("arguments") or {}))
     if upper in UPDATE_TYPES:
         return make(Kind.UPDATE_CONTACT, updates=_updates(upper, raw, config, path, problems))
+    if upper in CALL_TYPES:
+        return make(Kind.CALL, call=parse_call(raw, decision=upper == "RESTDECISION"))
+    if upper == "ENGAGEMENTDECISION":
+        return make(Kind.ENGAGEMENT, engagement=parse_engagement(raw))
+    if upper == "STOWAIT":
+        return make(Kind.STO, sto_window_hours=window_hours(raw))
+    if upper == "ABNTEST":
+        return make(Kind.PATH_TEST, path_test=parse_path_test(raw, _split(raw)))
+    if upper in JOIN_TYPES:
+        return make(Kind.JOIN)
+    if upper in SALESFORCE_TYPES:
+        return make(Kind.SALESFORCE, salesforce=parse_objects(raw))
     return make(Kind.PASS)
 
 

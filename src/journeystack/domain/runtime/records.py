@@ -96,6 +96,7 @@ class Processed:
     sweeps: int = 0
     exits: int = 0
     pauses: int = 0
+    calls: int = 0  # custom-activity answers applied
 
     def __add__(self, other: Processed) -> Processed:
         return Processed(
@@ -105,8 +106,9 @@ class Processed:
             self.sweeps + other.sweeps,
             self.exits + other.exits,
             self.pauses + other.pauses,
+            self.calls + other.calls,
         )
 
     @property
     def total(self) -> int:
-        return self.events + self.steps + self.sweeps + self.exits + self.pauses
+        return self.events + self.steps + self.sweeps + self.exits + self.pauses + self.calls

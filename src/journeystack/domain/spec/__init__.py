@@ -33,6 +33,9 @@ Save-time errors (check_structure, and so also publish errors):
     121042  ENGAGEMENTDECISION: statsTypeId is not 2, 3 or 6
     121050  MULTICRITERIADECISION: a criteria key is not one of the activity's outcome keys
     121060  REST/RESTDECISION: arguments.execute.timeout not a number from 1000 to 100000
+    121061  REST/RESTDECISION: arguments.execute.retryCount not a whole number from 0 to 5
+    121062  REST/RESTDECISION: arguments.execute.retryDelay not a number from 0 to 10000
+    121063  REST/RESTDECISION: arguments.execute.concurrentRequests not a whole number from 1 to 50
     121070  goal or exit: metaData.conversionUnit is not percentage or wholenumber
 
 Publish-time errors (check_publishable):

@@ -8,6 +8,9 @@ from typing import Any, Final
 
 from .problems import (
     BAD_PERCENTAGE,
+    BAD_REST_CONCURRENCY,
+    BAD_REST_RETRY_COUNT,
+    BAD_REST_RETRY_DELAY,
     BAD_REST_TIMEOUT,
     BAD_STATS_TYPE,
     BAD_WAIT_DURATION,
@@ -231,14 +234,30 @@ def _check_rest(
     if execute is None or not expect(out, site, "arguments.execute", execute, "object"):
         return
     timeout = execute.get("timeout")
-    if timeout is None:
-        return
-    low, high = REST_TIMEOUT_MS
-    number = as_number(timeout)
-    if number is None or not low <= number <= high:
-        member = "arguments.execute.timeout"
-        text = f"{member} must be a number of milliseconds from {low} to {high}, not {quoted(timeout)}"
-        out.append(site.problem(BAD_REST_TIMEOUT, member, text))
+    if timeout is not None:
+        low, high = REST_TIMEOUT_MS
+        number = as_number(timeout)
+        if number is None or not low <= number <= high:
+            member = "arguments.execute.timeout"
+            text = f"{member} must be a number of milliseconds from {low} to {high}, not {quoted(timeout)}"
+            out.append(site.problem(BAD_REST_TIMEOUT, member, text))
+    # SFMC's sample custom activity documents these ranges (engine.md §2.8).
+    for name, code, (low, high), whole, what in (
+        ("retryCount", BAD_REST_RETRY_COUNT, (0, 5), True, "a whole number"),
+        ("retryDelay", BAD_REST_RETRY_DELAY, (0, 10_000), False, "a number of milliseconds"),
+        ("concurrentRequests", BAD_REST_CONCURRENCY, (1, 50), True, "a whole number"),
+    ):
+        value = execute.get(name)
+        if value is None:
+            continue
+        number = as_whole_number(value) if whole else as_number(value)
+        if number is None or not low <= number <= high:
+            member = f"arguments.execute.{name}"
+            out.append(
+                site.problem(
+                    code, member, f"{member} must be {what} from {low} to {high}, not {quoted(value)}"
+                )
+            )
 
 
 _Check = Callable[[Site, Mapping[str, Any], JourneyContext, list[SpecProblem]], None]

@@ -11,10 +11,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, case, delete, func, select, text, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, false, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from journeystack.domain.runtime.calls import DONE
 from journeystack.domain.runtime.entry import Past
 from journeystack.domain.runtime.records import ClockState, ExitRequest, InboxEvent, JourneyStats
 from journeystack.domain.runtime.steps import (
@@ -30,6 +31,7 @@ from journeystack.domain.runtime.steps import (
 from .prepared import Prepared
 from .tables import (
     contact_attributes,
+    engine_calls,
     engine_clock,
     engine_inbox,
     engine_outbox,
@@ -76,9 +78,12 @@ _NEXT_DUES = select(
     select(func.min(journey_instances.c.due_ms))
     .where(journey_instances.c.due_ms.is_not(None))
     .scalar_subquery(),
+    select(func.min(engine_calls.c.due_ms))
+    .where(engine_calls.c.state == DONE, engine_calls.c.held == false())
+    .scalar_subquery(),
     select(func.min(engine_inbox.c.fired_ms)).scalar_subquery(),
 )
-DUE_KINDS: Final = ("pause", "exit", "sweep", "timer", "event")
+DUE_KINDS: Final = ("pause", "exit", "sweep", "timer", "call", "event")
 
 
 def _upsert(connection: Connection) -> Any:
@@ -192,6 +197,17 @@ class SqlRuntimeRepository:
         if _postgresql(self._c):
             query = query.with_for_update(skip_locked=True)
         return [_to_instance(row) for row in self._c.execute(query)]
+
+    def instances_by_id(self, ids: list[str]) -> dict[str, Instance]:
+        found: dict[str, Instance] = {}
+        for chunk in _chunks(ids):
+            query = select(journey_instances).where(journey_instances.c.id.in_(chunk))
+            if _postgresql(self._c):
+                query = query.with_for_update()
+            for row in self._c.execute(query):
+                instance = _to_instance(row)
+                found[instance.id] = instance
+        return found
 
     def live_instances(
         self, definition_id: str, after_id: str, limit: int, statuses: tuple[str, ...]

@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 from .anchors import ListAnchors
+from .calls_repository import SqlCallRepository, SqlEngagementRepository
 from .engine import Transaction, begin, build_engine, driver, is_sqlite
 from .folder_repository import SqlFolderRepository
 from .history_repository import SqlHistoryRepository
@@ -40,6 +41,8 @@ class SqlUnitOfWork:
     folders: SqlFolderRepository
     runtime: SqlRuntimeRepository
     history: SqlHistoryRepository
+    calls: SqlCallRepository
+    engagement: SqlEngagementRepository
 
     def __init__(
         self,
@@ -81,6 +84,8 @@ class SqlUnitOfWork:
         self.folders = SqlFolderRepository(connection)
         self.runtime = SqlRuntimeRepository(connection)
         self.history = SqlHistoryRepository(connection)
+        self.calls = SqlCallRepository(connection)
+        self.engagement = SqlEngagementRepository(connection)
         return self
 
     @property

@@ -334,3 +334,74 @@ exit_requests = Table(
     Index("ix_exit_requests_pending", "done_ms", "requested_ms"),
     Index("ix_exit_requests_contact", "mid", "contact_key", "journey_key"),
 )
+
+# Custom-activity calls: one row per contact reaching a REST or RestDecision activity, from the step
+# that stores it (state due), through a caller's lease (claimed: lease_owner until lease_until_ms,
+# wall-clock), to its answer (done), until the answer is applied and the row deleted. `held` while
+# the version is paused. `request` is the JSON of the bound envelope, headers and note.
+engine_calls = Table(
+    "engine_calls",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("mid", BigInteger, nullable=False),
+    Column("definition_id", String(36), nullable=False),
+    Column("activity_key", String(200), nullable=False),
+    Column("instance_id", String(36), nullable=False),
+    Column("contact_key", String(254), nullable=False),
+    Column("due_ms", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("held", Boolean, nullable=False),
+    Column("lease_owner", String(200), nullable=True),
+    Column("lease_until_ms", BigInteger, nullable=True),
+    Column("claims", Integer, nullable=False),
+    Column("request", Text, nullable=False),
+    Column("answer", Text, nullable=True),
+    Index("ix_engine_calls_state", "state", "held", "due_ms"),
+    # Claims read only this index: calls of the activities not at their limit, oldest first.
+    Index("ix_engine_calls_claimable", "state", "held", "definition_id", "activity_key", "due_ms", "id"),
+    Index("ix_engine_calls_instance", "instance_id"),
+)
+
+# Opens, clicks and bounces a tester recorded against outbox messages (the message is named by the
+# pass and the activity that sent it, which survive a snapshot; outbox row numbers do not).
+engine_engagement = Table(
+    "engine_engagement",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("mid", BigInteger, nullable=False),
+    Column("definition_instance_id", String(36), nullable=False),
+    Column("activity_key", String(200), nullable=False),
+    Column("contact_key", String(254), nullable=False),
+    Column("message_ms", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("url_id", String(200), nullable=True),
+    Column("url", Text, nullable=True),
+    Column("at_ms", BigInteger, nullable=False),
+    Index("ix_engine_engagement_message", "definition_instance_id", "activity_key"),
+)
+
+# Path Optimizer tests: when each started (its first contact) and the winner once chosen; and the
+# path each pass took while the test ran.
+engine_path_tests = Table(
+    "engine_path_tests",
+    metadata,
+    Column("definition_id", String(36), primary_key=True),
+    Column("activity_key", String(200), primary_key=True),
+    Column("mid", BigInteger, nullable=False),
+    Column("started_ms", BigInteger, nullable=False),
+    Column("winner", Integer, nullable=True),
+    Column("decided_ms", BigInteger, nullable=True),
+    Column("summary", Text, nullable=True),
+)
+engine_path_choices = Table(
+    "engine_path_choices",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("mid", BigInteger, nullable=False),
+    Column("definition_id", String(36), nullable=False),
+    Column("activity_key", String(200), nullable=False),
+    Column("instance_id", String(36), nullable=False),
+    Column("outcome", Integer, nullable=False),
+    Column("chosen_ms", BigInteger, nullable=False),
+    Index("ix_engine_path_choices_test", "definition_id", "activity_key", "chosen_ms"),
+)
