@@ -204,7 +204,9 @@ def _serve(settings: Settings) -> int:
         mids = ", ".join(str(m) for m in package.mids)
         # A configured secret is never printed; only the built-in default one, which is public.
         secret = f" client_secret={package.client_secret}" if package == default else ""
-        out.write(f"  package:   client_id={package.client_id}{secret} MIDs={mids}\n")
+        out.write(
+            f"  package:   client_id={package.client_id}{secret} MIDs={mids} user id={package.user_id}\n"
+        )
     if settings.workers > 1:
         out.write(f"  workers:   {settings.workers} processes\n")
     settings = cli_admin.prepare_serve(settings, out)  # seed, admin token

@@ -27,6 +27,7 @@
     ├── NoChange                  an update that would change nothing
     ├── PauseTargetMissing        pause/resume without versionNumber or allVersions (SFMC answers 202)
     ├── EventDefinitionNotFound   no such event definition in this business unit
+    │   └── NoSuchEventDefinition the same, as the eventDefinitions resource answers it
     ├── EventDefinitionExists     POST of an event definition key already taken
     ├── EventDefinitionInUse      update/delete of an event a running journey is triggered by
     ├── FolderError               a folder request refused (SOAP DataFolder, /email/v1/category)
@@ -203,6 +204,15 @@ class PauseTargetMissing(JourneystackError):
 class EventDefinitionNotFound(JourneystackError):
     code = 30003
     default_message = "Event definition not found."
+
+
+class NoSuchEventDefinition(EventDefinitionNotFound):
+    """GET, PUT or DELETE of an event definition that does not exist. SFMC answers a 400 whose body
+    carries no errorcode: sfmc-sdk then keeps axios's `ERR_BAD_REQUEST` as the error's code, and
+    mcdev takes exactly that as "not found" (Event.retrieve). A truthy errorcode here would turn
+    `mcdev retrieve ... event <missing key>` into a failure, so it is 0."""
+
+    code = 0
 
 
 class EventDefinitionExists(JourneystackError):

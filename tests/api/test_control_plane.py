@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from journeystack.api.app import create_app
 from journeystack.config import load_settings
+from journeystack.domain.auth import package_user_id
 from journeystack.storage.sql.admin import SqlStateStore
 from journeystack.storage.sql.store import SqlStore
 from tests.control_plane import (
@@ -178,7 +179,12 @@ def test_info_tells_version_store_packages_and_settings_but_no_secret(cp: Contro
     assert info["name"] == "journeystack" and info["version"] == "0.1.0"
     assert info["store"] == load_settings(database_url=cp.database_url).database_url_for_display()
     assert info["packages"] == [
-        {"clientId": "journeystack", "mids": [1000001, 1000002], "scopes": info["packages"][0]["scopes"]}
+        {
+            "clientId": "journeystack",
+            "userId": package_user_id("journeystack"),
+            "mids": [1000001, 1000002],
+            "scopes": info["packages"][0]["scopes"],
+        }
     ]
     assert "journeys_read" in info["packages"][0]["scopes"]
     settings = info["settings"]

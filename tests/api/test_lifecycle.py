@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from journeystack.domain.auth import package_user_id
 from tests.support import (
     BASE,
     Api,
@@ -249,7 +250,7 @@ def test_audit_log_records_every_change(api: Api) -> None:
     publish_entry = api.get(f"{BASE}/key:pub/audit/publish").json()["items"][0]
     assert publish_entry["publishStatus"] == "PublishCompleted" and publish_entry["publishRequestId"]
     assert (
-        publish_entry["user"]["name"] == "journeystack"
+        publish_entry["user"] == {"name": "journeystack", "userId": package_user_id("journeystack")}
         and publish_entry["originalDefinitionId"] == journey["definitionId"]
     )
     assert api.get(f"{BASE}/key:pub/audit/stop").json()["items"][0]["ContactsEjected"] == 0

@@ -64,7 +64,7 @@ def routes(state: AppState) -> list[Route]:
         events.delete_event_definition(ctx, request.mid, **_selector(request))
         return json_response(True)
 
-    not_found = {400: "Event definition not found (errorcode 30003; mcdev expects a 400)."}
+    not_found = {400: "Event definition not found (errorcode 0: mcdev expects a 400 without an errorcode)."}
     in_use = {**not_found, 409: "Used by a running journey (30002) or key taken (30004)."}
     one = ("extras",)
     paged = ("$page", "$pageSize", "name", "extras")

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
+from journeystack.domain.auth import package_user_id
 from journeystack.domain.dates import format_ms
 from journeystack.domain.events import EventDefinition
 from journeystack.domain.queries import Page
@@ -86,9 +87,9 @@ def render(event: EventDefinition, interaction_count: int, published_count: int)
         "name": event.name,
         "description": body.get("description") or "",
         "createdDate": format_ms(event.created_ms),
-        "createdBy": event.created_by,
+        "createdBy": package_user_id(event.created_by),
         "modifiedDate": format_ms(event.modified_ms),
-        "modifiedBy": event.modified_by,
+        "modifiedBy": package_user_id(event.modified_by),
         "mode": body.get("mode") or "Production",
         "eventDefinitionKey": event.key,
         "dataExtensionId": data_extension_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from journeystack.domain.audit import AuditEntry
+from journeystack.domain.auth import package_user_id
 from journeystack.domain.dates import format_ms
 from journeystack.domain.lifecycle import Operation, OperationKind, OperationProblem, OperationState
 from journeystack.domain.queries import Page
@@ -62,7 +63,7 @@ def render_audit_entry(entry: AuditEntry) -> dict[str, Any]:
         "name": entry.name,
         "description": entry.description,
         "timeStamp": format_ms(entry.timestamp_ms),
-        "user": {"name": entry.user, "userId": entry.user},
+        "user": {"name": entry.user, "userId": package_user_id(entry.user)},
         "executionMode": entry.execution_mode,
     }
     for name, value in entry.details.items():
