@@ -180,7 +180,7 @@ class PayloadTooLarge(JourneystackError):
 
 class RouteNotFound(JourneystackError):
     code = 404
-    default_message = "The requested resource does not exist."
+    default_message = "Not Found"  # SFMC's words (mcdev's recorded rest404-response.json)
 
 
 class MethodNotAllowed(JourneystackError):

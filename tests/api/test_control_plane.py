@@ -116,7 +116,7 @@ def test_a_disabled_control_plane_answers_404_everywhere(disabled: httpx.Client)
     for method, path in [*GUARDED, ("GET", "/health"), ("GET", "/ready")]:
         response = disabled.request(method, PREFIX + path, headers=headers, json={})
         body = assert_refused(response, 404, 404)
-        assert body["message"] == "The requested resource does not exist."
+        assert body["message"] == "Not Found"
 
 
 def test_a_disabled_control_plane_is_absent_from_openapi_and_injects_nothing(disabled: httpx.Client) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from tests.support import BASE, Api, assert_error
 
 CRITERIA = "Interaction matching criteria not found."
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?$")
+RECORDINGS = Path(__file__).parents[1] / "fixtures" / "recordings"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -237,7 +240,10 @@ def test_every_response_is_json_errors_included(api: Api) -> None:
 
 
 def test_unknown_route_and_wrong_method(api: Api) -> None:
-    assert_error(api.get("/interaction/v1/nothing"), 404, 404, "The requested resource does not exist.")
+    # SFMC's body, as mcdev's recorded rest404-response.json has it.
+    recorded = json.loads((RECORDINGS / "rest404-response.json").read_text())
+    assert api.get("/interaction/v1/nothing").json() == recorded
+    assert_error(api.get("/interaction/v1/nothing"), 404, 404, "Not Found")
     response = api.request("PATCH", BASE)
     assert_error(
         response, 400, 30001, "Invalid operation: the HTTP method is not supported by this resource."

@@ -152,7 +152,9 @@ def test_validate_checks_without_publishing(api: Api) -> None:
 def test_stop_is_terminal_and_names_the_state_when_refused(api: Api) -> None:
     journey = _published(api)
     response = api.post(f"{BASE}/stop/{journey['id']}?versionNumber=1")
-    assert response.status_code == 200 and response.json() is True
+    # SFMC documents `HTTP/1.1 200` and no body.
+    assert (response.status_code, response.content, response.headers["content-length"]) == (200, b"", "0")
+    assert "content-type" not in response.headers
     assert api.get(f"{BASE}/key:pub").json()["status"] == "Stopped"
     again = api.post(f"{BASE}/stop/key:pub?versionNumber=1")
     assert_error(again, 409, 30002, "Cannot stop interaction in Stopped status.")
@@ -320,13 +322,26 @@ def test_structural_problems_are_refused_on_save_with_10006(api: Api) -> None:
     assert_error(put, 400, 10006, "Validation Errors Occurred!")
 
 
-def test_discovery_needs_no_token_and_lists_the_routes(api: Api) -> None:
+def test_discovery_is_sfmc_document_and_lists_every_route(api: Api) -> None:
     response = api.client.get("/interaction/v1/rest")
     assert response.status_code == 200
     methods = response.json()["methods"]
-    for name in ("postInteraction", "updateInteractionByKey", "publishInteractionById", "publishStatus", "stopByKey",
-                 "pauseById", "getAuditLogByKey", "getEventDefinitionCollection", "discovery"):  # fmt: skip
+    # SFMC's documented form (GET /interaction/v1/rest): paths relative to /interaction/v1, lower-case
+    # methods, SFMC's names and descriptions, and the methods journeystack does not implement too.
+    assert methods["updateInteraction"] == {"path": "interactions", "httpMethod": "put",
+                                            "description": "Update a journey version", "parameters": {}}  # fmt: skip
+    assert methods["stop"] == {"path": "interactions/stop/{id}", "httpMethod": "post",
+                               "description": "Stops a running journey.", "parameters": {}}  # fmt: skip
+    assert methods["getGoalStatistics"]["parameters"] == {"id": "String id of the journey"}
+    for name in ("postInteractionsEvents", "getHistory", "getWaitStatistics", "getJourneyMap", "searchTraceEvents",
+                 "getTriggerStatistics", "createTriggerTest", "deleteEventDefinitionByKey", "discovery"):  # fmt: skip
         assert name in methods, name
-    assert methods["updateInteraction"] == {"path": "interaction/v1/interactions", "httpMethod": "PUT",
-                                            "description": methods["updateInteraction"]["description"],
-                                            "parameters": {"versionNumber": {"location": "query"}}}  # fmt: skip
+    assert list(methods)[:3] == ["discovery", "postInteraction", "updateInteraction"]
+    # Then what journeystack implements beyond SFMC's list, in the same form.
+    assert methods["pauseById"] == {"path": "interactions/pause/{id}", "httpMethod": "post",
+                                    "description": methods["pauseById"]["description"], "parameters": {}}  # fmt: skip
+    for name in ("getInteractionByKey", "validateInteractionById", "getAuditLogByKey", "contactExit"):
+        assert name in methods, name
+    for entry in methods.values():
+        assert not entry["path"].startswith(("/", "interaction/")) and entry["httpMethod"].islower()
+    assert "stopById" not in methods  # SFMC's own entry ("stop") names that route

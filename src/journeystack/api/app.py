@@ -216,7 +216,8 @@ async def _send(send: Send, response: ApiResponse) -> None:
         (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
     ]
     if response.body is not None:
-        if not any(name == b"content-type" for name, _ in headers):  # JSON unless the handler said (SOAP)
+        # JSON unless the handler said (SOAP); an empty body (stop, event-definition DELETE) has no type.
+        if response.body and not any(name == b"content-type" for name, _ in headers):
             headers.append((b"content-type", b"application/json; charset=utf-8"))
         headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})

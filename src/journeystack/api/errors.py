@@ -61,7 +61,7 @@ def render_error(error: e.JourneystackError) -> ApiResponse:
         return json_response(
             {"error": error.oauth_error, "error_description": error.message, "error_uri": OAUTH_DOC}, status
         )
-    sfmc_doc = e.NotAuthenticated | e.RateLimitExceeded | e.ServiceUnavailable
+    sfmc_doc = e.NotAuthenticated | e.RouteNotFound | e.RateLimitExceeded | e.ServiceUnavailable
     documentation = ERROR_HANDLING_DOC if isinstance(error, sfmc_doc) else ""
     body: dict[str, object] = {"message": error.message, "errorcode": error.code}
     headers: dict[str, str] = {}

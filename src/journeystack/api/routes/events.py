@@ -5,7 +5,7 @@ from __future__ import annotations
 from journeystack.domain.queries import MAX_PAGE_SIZE
 from journeystack.services import events
 
-from ..http import ApiRequest, ApiResponse, json_response, parse_json_object, query_int
+from ..http import ApiRequest, ApiResponse, empty_response, json_response, parse_json_object, query_int
 from ..routing import Route
 from ..schemas.events import (
     EventDefinitionCreate,
@@ -62,7 +62,7 @@ def routes(state: AppState) -> list[Route]:
 
     def delete_event(request: ApiRequest) -> ApiResponse:
         events.delete_event_definition(ctx, request.mid, **_selector(request))
-        return json_response(True)
+        return empty_response()
 
     not_found = {400: "Event definition not found (errorcode 0: mcdev expects a 400 without an errorcode)."}
     in_use = {**not_found, 409: "Used by a running journey (30002) or key taken (30004)."}
@@ -80,7 +80,7 @@ def routes(state: AppState) -> list[Route]:
             Route("PUT", f"{BASE}/{path}", update_event, f"updateEventDefinition{name}", "Update an event definition.",
                   strict_scopes=("journeys_write",), request_schema=EventDefinitionUpdate, responses=in_use, tag="events"),
             Route("DELETE", f"{BASE}/{path}", delete_event, f"deleteEventDefinition{name}",
-                  "Delete an event definition.", strict_scopes=("journeys_delete",), response_schema={"type": "boolean"},
+                  "Delete an event definition (an empty 200).", strict_scopes=("journeys_delete",),
                   responses=in_use, tag="events"),
         ]  # fmt: skip
     return routes

@@ -8,7 +8,15 @@ from journeystack.domain.queries import MAX_PAGE_SIZE
 from journeystack.errors import InvalidRequest, Problem
 from journeystack.services import lifecycle
 
-from ..http import ApiRequest, ApiResponse, json_response, parse_json_object, query_bool, query_int
+from ..http import (
+    ApiRequest,
+    ApiResponse,
+    empty_response,
+    json_response,
+    parse_json_object,
+    query_bool,
+    query_int,
+)
 from ..routing import Route
 from ..schemas.lifecycle import render_audit_page, render_started, render_status
 from ..state import AppState
@@ -58,7 +66,7 @@ def routes(state: AppState) -> list[Route]:
         lifecycle.stop(
             ctx, request.mid, version=_required_version(request), user=user_of(request), **selector(request)
         )
-        return json_response(True)
+        return empty_response()
 
     def pause(request: ApiRequest) -> ApiResponse:
         raw = parse_json_object(request.body, max_depth=depth) if request.body.strip() else {}
@@ -104,8 +112,8 @@ def routes(state: AppState) -> list[Route]:
                   "Validate a journey version asynchronously; poll statusUrl.", strict_scopes=("journeys_execute",),
                   query=("versionNumber",), responses=started, tag="lifecycle"),
             Route("POST", f"{BASE}/stop/{path}", stop, f"stop{name}",
-                  "Stop a Published, Paused or Unpublished version (terminal).", strict_scopes=("journeys_aspr",),
-                  query=("versionNumber",), response_schema={"type": "boolean"}, responses=transition, tag="lifecycle"),
+                  "Stop a Published, Paused or Unpublished version (terminal; an empty 200).", strict_scopes=("journeys_aspr",),
+                  query=("versionNumber",), responses=transition, tag="lifecycle"),
             Route("POST", f"{BASE}/pause/{path}", pause, f"pause{name}",
                   "Pause a Published version (202; errorcode 10005 in a 202 without versionNumber/allVersions).",
                   strict_scopes=("journeys_aspr",), query=pause_query, responses=transition, tag="lifecycle"),
