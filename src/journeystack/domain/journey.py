@@ -24,8 +24,10 @@ from journeystack.errors import (
 from .dates import parse_canonical
 from .ids import IdGenerator
 from .limits import Limits
+from .runtime.plan import activity_id
 from .runtime.records import JourneyStats
 from .spec import bounded, check_structure, event_reference
+from .spec.schemas import activity_schema
 
 
 class Status(StrEnum):
@@ -54,6 +56,9 @@ def _spec_defaults() -> dict[str, Any]:
         "defaults": {"properties": {}},
         "metaData": {},
         "executionMode": "Production",
+        # SFMC's answers always carry these two (recorded: "" or the channel sent; "Draft").
+        "channel": "",
+        "scheduledStatus": "Draft",
     }
 
 
@@ -163,6 +168,65 @@ def trigger_event_reference(definition: JourneyDefinition) -> tuple[str | None, 
     if reference is None:
         return None, None
     return reference.key, reference.event_id.lower() if reference.event_id is not None else None
+
+
+def with_server_members(
+    definition: JourneyDefinition, journey_id: str, *, event_id: str | None = None
+) -> JourneyDefinition:
+    """The definition with the members SFMC adds when it stores a journey version (an activity or
+    trigger that already carries one keeps it as sent):
+
+    - every activity and trigger an `id`: derived from the journey id and its key (the engine's
+      `activity_id`), so the same activity keeps its id in every version of the journey and a GET,
+      the engine's history and a publish status all name it the same;
+    - every activity its argument `schema` (domain/spec/schemas.py);
+    - the entry trigger's `metaData.eventDefinitionId`, when it names its event by key alone and
+      `event_id` (that event definition's id) is known: mcdev finds a journey's event by id only.
+    """
+    spec = dict(definition.spec)
+    activities = spec.get("activities")
+    if isinstance(activities, list):
+        spec["activities"] = [_completed(a, journey_id, schema=True) for a in activities]
+    triggers = spec.get("triggers")
+    if isinstance(triggers, list):
+        completed = [_completed(t, journey_id, schema=False) for t in triggers]
+        reference = event_reference(spec)
+        if event_id is not None and reference is not None and reference.event_id is None:
+            trigger = completed[reference.index]
+            meta = trigger.get("metaData")
+            trigger["metaData"] = {**(meta if isinstance(meta, dict) else {}), "eventDefinitionId": event_id}
+        spec["triggers"] = completed
+    return replace(definition, spec=spec)
+
+
+def _completed(element: Any, journey_id: str, *, schema: bool) -> Any:
+    if not isinstance(element, dict):
+        return element
+    done = dict(element)
+    if not (isinstance(done.get("id"), str) and done["id"]):
+        done["id"] = activity_id(journey_id, done)
+    if schema and not isinstance(done.get("schema"), dict):
+        done["schema"] = activity_schema(done.get("type"))
+    return done
+
+
+def activity_ids(definition: JourneyDefinition) -> dict[str, str]:
+    """The id of each activity with a key and an id, by key."""
+    activities = definition.spec.get("activities")
+    return {
+        a["key"]: a["id"]
+        for a in (activities if isinstance(activities, list) else [])
+        if isinstance(a, dict) and isinstance(a.get("key"), str) and isinstance(a.get("id"), str)
+    }
+
+
+# Definition types whose journeys carry `stats` on every GET in SFMC's recorded answers (and in the
+# answers to POST and PUT, where a Draft's are zero); a Transactional journey's only with extras=stats.
+_STATS_ALWAYS = frozenset({"multistep", "quicksend"})
+
+
+def carries_stats(definition_type: str) -> bool:
+    return definition_type.lower() in _STATS_ALWAYS
 
 
 def _default_if_null(member: str, value: Any) -> Any:

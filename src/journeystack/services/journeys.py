@@ -19,7 +19,7 @@ from journeystack.errors import (
     StaleModifiedDate,
     VersionNotEditable,
 )
-from journeystack.storage.ports import TooMuchToRead, WriteConflict
+from journeystack.storage.ports import TooMuchToRead, UnitOfWork, WriteConflict
 
 from .context import ServiceContext
 from .folders import assign_category
@@ -46,6 +46,7 @@ def create_journey(
             version = rules.first_version(definition, mid=mid, ids=ctx.ids, now_ms=now)
         else:
             version = rules.next_version(latest, definition, ids=ctx.ids, now_ms=now)
+        version = replace(version, definition=_with_server_members(uow, mid, definition, version.id))
         try:
             uow.journeys.add(version)
         except WriteConflict:
@@ -54,6 +55,15 @@ def create_journey(
         uow.audit.add(entry_for(version, AuditAction.CREATE, user=user, now_ms=now))
         uow.commit()
     return version
+
+
+def _with_server_members(
+    uow: UnitOfWork, mid: int, definition: JourneyDefinition, journey_id: str
+) -> JourneyDefinition:
+    """`rules.with_server_members`, with the id of the event definition the trigger names by key."""
+    event_key, event_id = rules.trigger_event_reference(definition)
+    found = uow.events.get(mid, key=event_key) if event_key is not None and event_id is None else None
+    return rules.with_server_members(definition, journey_id, event_id=found.id if found else None)
 
 
 def get_journey(
@@ -85,12 +95,13 @@ def read_journey(
     with_stats: bool = False,
 ) -> StoredJourney:
     """`get_journey`, with the Journey Spec document left as stored (for answering a GET), and the
-    version's population stats when asked."""
+    version's population stats when asked, or always for the definition types whose GETs carry
+    them in SFMC's answers (`rules.carries_stats`)."""
     with ctx.uow() as uow:
         found = uow.journeys.stored(mid, version, key=key, journey_id=journey_id)
         if found is None or not rules.readable(found.version):
             raise CriteriaNotFound()
-        if with_stats:
+        if with_stats or rules.carries_stats(found.version.definition.definition_type):
             definition_id = found.version.definition_id
             found = replace(
                 found, stats=uow.runtime.stats([definition_id]).get(definition_id, JourneyStats())
@@ -165,6 +176,7 @@ def update_journey(
             raise InvalidRequest(
                 [Problem("key does not match the key of the journey being updated.", 10005, "key")]
             )
+        definition = _with_server_members(uow, mid, definition, current.id)
         seen_ms = rules.check_update(current, definition, seen_modified)
         new = rules.updated(current, definition, now_ms=ctx.clock.now_ms())
         if not uow.journeys.replace_if_unmodified(new, seen_ms):

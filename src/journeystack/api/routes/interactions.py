@@ -16,8 +16,8 @@ from ..schemas.journeys import (
     parse_create,
     parse_extras,
     parse_update,
-    render,
     render_page,
+    render_saved,
     render_stored,
 )
 from ..state import AppState
@@ -93,7 +93,7 @@ def routes(state: AppState) -> list[Route]:
     def create_interaction(request: ApiRequest) -> ApiResponse:
         definition = parse_create(parse_json_object(request.body, max_depth=depth))
         return json_response(
-            render(journeys.create_journey(ctx, request.mid, definition, user=user_of(request)))
+            render_saved(journeys.create_journey(ctx, request.mid, definition, user=user_of(request)))
         )
 
     def get_interaction(request: ApiRequest) -> ApiResponse:
@@ -118,7 +118,7 @@ def routes(state: AppState) -> list[Route]:
             path_key=request.params.get("key"),
             user=user_of(request),
         )
-        return json_response(render(updated))
+        return json_response(render_saved(updated))
 
     def delete_interaction(request: ApiRequest) -> ApiResponse:
         journey_id = journeys.delete_journey(

@@ -14,6 +14,7 @@ from journeystack.domain.journey import (
     JourneyDefinition,
     JourneyVersion,
     StoredJourney,
+    carries_stats,
 )
 from journeystack.domain.queries import MAX_INTEGER, Page
 from journeystack.domain.runtime.records import JourneyStats
@@ -196,6 +197,14 @@ def render(
         wire.pop("triggers", None)
     wire.update(_tail(version, stats))
     return wire
+
+
+def render_saved(version: JourneyVersion) -> dict[str, Any]:
+    """The answer to a POST or PUT: the version saved, with the `stats` SFMC's answers carry for its
+    definition type (`carries_stats`), all zero: only a Draft (or a paused Transactional journey,
+    which carries none) can be saved, and a Draft has no population."""
+    stats = JourneyStats() if carries_stats(version.definition.definition_type) else None
+    return render(version, stats=stats)
 
 
 def render_stored(stored: StoredJourney) -> bytes:
