@@ -74,7 +74,9 @@ def test_publish_failures_are_listed_in_the_status_document(api: Api) -> None:
     status = publish(api, created)
     assert status["status"] == "Error"
     codes = {e["errorCode"] for e in status["errors"]}
-    assert {"121100", "121103", "121106"} <= codes  # no trigger, no activity, entry mode not set
+    assert {"121100", "121103"} <= codes  # no trigger, no activity
+    # An entry mode not chosen is only a warning: SFMC publishes NotSet journeys (issue 13 item 8).
+    assert [(w["errorCode"], w["errorType"]) for w in status["warnings"]] == [("121106", "Warning")]
     for item in status["errors"]:
         assert item["errorType"] == "Error" and item["message"] == item["errorDetail"]
         assert isinstance(item["errorCode"], str) and isinstance(item["additionalInfo"], dict)
