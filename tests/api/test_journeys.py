@@ -201,8 +201,8 @@ def test_list_items_carry_activities_only_with_extras(api: Api) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["$page=0", "$page=x", "$pageSize=501", "$pageSize=0", "mostRecentVersionOnly=maybe", "$orderBy=Performance",
-     "$orderBy=Name sideways", "specificApiVersionNumber=one"],
+    ["$page=0", "$page=x", "$pageSize=501", "$pageSize=0", "mostRecentVersionOnly=maybe", "$orderBy=Performance up",
+     "$orderBy=Name sideways", "specificApiVersionNumber=one", "versionNumber=x", "mostRecentVersionOrRunningOnly=2"],
 )  # fmt: skip
 def test_bad_list_parameters_are_400(api: Api, query: str) -> None:
     error = assert_error(

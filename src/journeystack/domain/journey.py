@@ -229,6 +229,19 @@ def carries_stats(definition_type: str) -> bool:
     return definition_type.lower() in _STATS_ALWAYS
 
 
+def parse_status(text: str) -> Status | None:
+    """A status named in a query, whatever its case; None when it names none."""
+    return next((s for s in Status if s.value.lower() == text.strip().lower()), None)
+
+
+def tag_names(spec: dict[str, Any]) -> list[str]:
+    """The tags a Journey Spec carries (`tags`: names, or objects with a `name`, as SFMC lists
+    them), lower-cased, once each, sorted: what the list's `tag` filter matches."""
+    tags = spec.get("tags")
+    names = {(t.get("name") if isinstance(t, dict) else t) for t in (tags if isinstance(tags, list) else [])}
+    return sorted({n.strip().lower() for n in names if isinstance(n, str) and n.strip()})
+
+
 def _default_if_null(member: str, value: Any) -> Any:
     if value is None and member in _DEFAULTED:
         return _spec_defaults()[member]

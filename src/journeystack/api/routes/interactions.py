@@ -36,15 +36,28 @@ def user_of(request: ApiRequest) -> str:
     return request.grant.client_id if request.grant else "journeystack"
 
 
+# `$orderBy` columns. SFMC documents Performance without saying what it ranks by; journeystack keeps
+# no ranking of its own, so it lists by modifiedDate (docs/differences.md).
+_COLUMNS = {
+    "modifieddate": OrderColumn.MODIFIED_DATE,
+    "name": OrderColumn.NAME,
+    "performance": OrderColumn.MODIFIED_DATE,
+}
+
+
 def _order(raw: str | None) -> tuple[OrderColumn, bool]:
     if not raw:
         return OrderColumn.MODIFIED_DATE, True
     words = raw.replace(",", " ").split()
-    column = {"modifieddate": OrderColumn.MODIFIED_DATE, "name": OrderColumn.NAME}.get(words[0].lower())
+    column = _COLUMNS.get(words[0].lower())
     direction = words[1].lower() if len(words) > 1 else "asc"
     if column is None or direction not in ("asc", "desc") or len(words) > 2:
         raise InvalidRequest(
-            [Problem("$orderBy must be ModifiedDate or Name, then ASC or DESC.", 10005, "$orderBy")]
+            [
+                Problem(
+                    "$orderBy must be ModifiedDate, Name or Performance, then ASC or DESC.", 10005, "$orderBy"
+                )
+            ]
         )
     return column, direction == "desc"
 
@@ -80,6 +93,9 @@ def routes(state: AppState) -> list[Route]:
             name_or_description=q.get("nameordescription") or None,
             definition_type=q.get("definitiontype") or None,
             workflow_api_version=_api_version(q.get("specificapiversionnumber")),
+            version_number=query_int(q, "versionNumber"),
+            tag=(q.get("tag") or "").strip().lower() or None,
+            most_recent_or_running=query_bool(q, "mostRecentVersionOrRunningOnly", False),
             order_by=column,
             descending=descending,
         )
@@ -140,7 +156,8 @@ def routes(state: AppState) -> list[Route]:
     delete_responses = {404: "Interaction not found.", 409: "The version is running (errorcode 30002)."}
     list_query = (
         "$page", "$pageSize", "mostRecentVersionOnly", "id", "key", "status", "nameOrDescription",
-        "definitionType", "specificApiVersionNumber", "$orderBy", "extras",
+        "definitionType", "specificApiVersionNumber", "$orderBy", "extras", "versionNumber", "tag",
+        "mostRecentVersionOrRunningOnly",
     )  # fmt: skip
     one_query = ("versionNumber", "extras")
     routes = [
