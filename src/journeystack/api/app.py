@@ -40,7 +40,18 @@ from .control import ControlPlane
 from .errors import render_error, render_internal_error
 from .http import ApiRequest, ApiResponse, json_response, normalise_query, reject_nul
 from .openapi import build_openapi
-from .routes import dependencies, discovery, events, interactions, lifecycle, runtime, soap, tokens
+from .routes import (
+    dependencies,
+    discovery,
+    events,
+    interactions,
+    lifecycle,
+    messaging,
+    runtime,
+    soap,
+    tokens,
+    transactional,
+)
 from .routing import Route, Router
 from .state import AppState
 
@@ -67,11 +78,13 @@ class JourneystackApi:
         route_list: list[Route] = [
             *tokens.routes(state),
             *lifecycle.routes(state),
+            *transactional.routes(state),
             *interactions.routes(state),
             *events.routes(state),
             *runtime.routes(state),
             *soap.routes(state),
             *dependencies.routes(state),
+            *messaging.routes(state),
         ]
         route_list.append(discovery.route(route_list))
         route_list = [self.control.with_faults(r) for r in route_list] + self.control.routes()

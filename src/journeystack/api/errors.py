@@ -5,6 +5,7 @@ from __future__ import annotations
 from journeystack import errors as e
 
 from .http import ApiResponse, json_response
+from .schemas.lifecycle import render_problem
 
 ERROR_HANDLING_DOC = (
     "https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm"
@@ -15,6 +16,7 @@ OAUTH_DOC = "https://developer.salesforce.com/docs"
 STATUS: list[tuple[type[e.JourneystackError], int]] = [
     (e.NoChange, 304),
     (e.PauseTargetMissing, 202),  # SFMC reports this validation failure in a 202 (docs/differences.md)
+    (e.TransactionalPublishFailed, 400),  # SFMC: 400 with errors[] (mcdev reads errors[0].errorCode)
     (e.InvalidRequest, 400),
     (e.StaleModifiedDate, 400),
     (e.UnsupportedGrantType, 400),
@@ -26,9 +28,11 @@ STATUS: list[tuple[type[e.JourneystackError], int]] = [
     (e.NotFound, 404),
     (e.EventDefinitionNotFound, 400),  # mcdev treats a 400 as "no such event" (docs/differences.md)
     (e.RouteNotFound, 404),
+    (e.EmailDefinitionNotFound, 404),
     (e.MethodNotAllowed, 400),  # SFMC: "Invalid Operation", 400 with errorcode 30001
     (e.VersionNotEditable, 409),
     (e.DraftVersionExists, 409),
+    (e.TransactionalHasNoVersions, 409),
     (e.InvalidStateTransition, 409),
     (e.EventDefinitionExists, 409),
     (e.EventDefinitionInUse, 409),
@@ -71,6 +75,8 @@ def render_error(error: e.JourneystackError) -> ApiResponse:
             body["retryAfter"] = error.retry_after
             headers["Retry-After"] = str(error.retry_after)
     body["documentation"] = documentation
+    if isinstance(error, e.TransactionalPublishFailed):
+        body["errors"] = [render_problem(p) for p in error.problems]
     if isinstance(error, e.InvalidRequest) and error.problems:
         body["validationErrors"] = [
             {"message": p.message, "errorcode": p.code, **({"path": p.path} if p.path else {})}

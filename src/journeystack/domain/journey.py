@@ -18,6 +18,7 @@ from journeystack.errors import (
     Problem,
     SpecValidationFailed,
     StaleModifiedDate,
+    TransactionalHasNoVersions,
     VersionNotEditable,
 )
 
@@ -225,6 +226,14 @@ def activity_ids(definition: JourneyDefinition) -> dict[str, str]:
 _STATS_ALWAYS = frozenset({"multistep", "quicksend"})
 
 
+def is_transactional(definition_type: str) -> bool:
+    return definition_type.lower() == "transactional"
+
+
+# SFMC's refusal of a PUT on a Published transactional-send journey (mcdev pauses it first).
+TRANSACTIONAL_PUBLISHED = "Cannot update transactional-send journey in Published status."
+
+
 def carries_stats(definition_type: str) -> bool:
     return definition_type.lower() in _STATS_ALWAYS
 
@@ -268,7 +277,15 @@ class JourneyVersion:
 
     @property
     def editable(self) -> bool:
-        return self.status is Status.DRAFT and self.operation_id is None
+        """Whether a PUT may change it: a Draft, or a Paused transactional-send journey (which has
+        no versions, so SFMC updates it in place while it is paused), with no operation in flight."""
+        if self.operation_id is not None:
+            return False
+        return self.status is Status.DRAFT or (self.status is Status.PAUSED and self.transactional)
+
+    @property
+    def transactional(self) -> bool:
+        return is_transactional(self.definition.definition_type)
 
 
 def readable(version: JourneyVersion | None) -> TypeGuard[JourneyVersion]:
@@ -311,8 +328,12 @@ def next_version(
 ) -> JourneyVersion:
     """Version n+1 of an existing journey, the way POST of a known key makes one.
 
-    Raises DraftVersionExists when the latest version is still a Draft (edit that one instead).
+    Raises TransactionalHasNoVersions when either is a transactional-send journey (SFMC keeps one
+    version of those and updates it in place), DraftVersionExists when the latest version is still
+    a Draft (edit that one instead).
     """
+    if latest.transactional or is_transactional(definition.definition_type):
+        raise TransactionalHasNoVersions()
     if latest.status is Status.DRAFT:
         raise DraftVersionExists()
     return JourneyVersion(
@@ -341,6 +362,8 @@ def check_update(current: JourneyVersion, definition: JourneyDefinition, seen_mo
     different modifiedDate), NoChange (nothing would change).
     """
     if not current.editable:
+        if current.transactional and current.status is Status.PUBLISHED and current.operation_id is None:
+            raise VersionNotEditable(TRANSACTIONAL_PUBLISHED)
         raise VersionNotEditable()
     seen_ms = parse_canonical(seen_modified) if isinstance(seen_modified, str) else None
     if seen_ms is None or seen_ms != current.modified_ms:

@@ -18,6 +18,7 @@ from journeystack.domain.lifecycle import (
     OperationState,
     PauseOptions,
     allows,
+    check_routes_kind,
     check_transition,
     expiry_status,
 )
@@ -96,6 +97,13 @@ def get_operation(ctx: ServiceContext, mid: int, operation_id: str, kind: Operat
     if op is None or op.kind is not kind:
         raise OperationNotFound()
     return op
+
+
+def operation_problems(problems: list[SpecProblem], target: JourneyVersion) -> tuple[OperationProblem, ...]:
+    """The publish checks' problems of `target` as its status document (or a refused
+    transactional/create) lists them."""
+    ids = activity_ids(target.definition)
+    return tuple(_problem(p, target, ids) for p in problems)
 
 
 def _problem(p: SpecProblem, target: JourneyVersion, ids: dict[str, str]) -> OperationProblem:
@@ -202,9 +210,8 @@ def _run(ctx: ServiceContext, op: Operation, worker: str) -> None:
                 uow.journeys.detach_operation(op.mid, op.journey_id, op.version, op.id)
         else:
             _, spec_errors, spec_warnings = checked
-            ids = activity_ids(target.definition)
-            errors = tuple(_problem(p, target, ids) for p in spec_errors) + _event_gone(uow, op, spec_errors)
-            warnings = tuple(_problem(p, target, ids) for p in spec_warnings)
+            errors = operation_problems(spec_errors, target) + _event_gone(uow, op, spec_errors)
+            warnings = operation_problems(spec_warnings, target)
             finished = _finish(op, errors, warnings, now)
             if op.kind is OperationKind.PUBLISH:
                 _apply_publish(ctx, uow, target, finished, now)
@@ -333,6 +340,7 @@ def _many(
         if not versions or all(v.status is Status.DELETED for v in versions):
             raise NotFound()
         uow.journeys.lock_journey(mid, versions[0].id)
+        check_routes_kind(versions[-1], verb, transactional_route=False)
         source = Status.PUBLISHED if verb == "pause" else Status.PAUSED
         candidates = [v for v in uow.journeys.versions(mid, journey_id=versions[0].id) if v.status is source]
         if not candidates:
@@ -362,6 +370,8 @@ def _transition(
             uow.journeys.lock_journey(mid, found.id)
             found = _version(uow, mid, version, key=key, journey_id=journey_id)
         target = check_transition(found, verb)
+        if verb in ("pause", "resume"):
+            check_routes_kind(target, verb, transactional_route=False)
         done = _apply(uow, ctx, target, status, action, user, options)
         uow.commit()
     return done

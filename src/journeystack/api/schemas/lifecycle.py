@@ -19,7 +19,7 @@ def render_started(op: Operation) -> dict[str, Any]:
     return {"statusId": op.id, "statusUrl": f"/interaction/v1/interactions/{STATUS_PATH[op.kind]}/{op.id}"}
 
 
-def _problem(p: OperationProblem) -> dict[str, Any]:
+def render_problem(p: OperationProblem) -> dict[str, Any]:
     # `message` is not in SFMC's samples; mcdev crashes on an errors[] item without one.
     return {
         "errorCode": p.code,
@@ -40,8 +40,8 @@ def render_status(op: Operation) -> dict[str, Any]:
     return {
         "statusId": op.id,
         "status": status,
-        "errors": [_problem(p) for p in op.errors],
-        "warnings": [_problem(p) for p in op.warnings],
+        "errors": [render_problem(p) for p in op.errors],
+        "warnings": [render_problem(p) for p in op.warnings],
     }
 
 

@@ -123,7 +123,8 @@ _COMPARE_AND_SWAP = Prepared(
         journeys.c.journey_id == bindparam("w_journey_id"),
         journeys.c.version == bindparam("w_version"),
         journeys.c.modified_ms == bindparam("w_seen"),
-        journeys.c.status == Status.DRAFT.value,
+        # The status the update was checked against (a Draft, or a Paused transactional journey).
+        journeys.c.status == bindparam("w_status"),
         journeys.c.operation_id.is_(None),
     )
     .values({name: bindparam(name) for name in _REWRITTEN})
@@ -294,6 +295,7 @@ class SqlJourneyRepository:
             "w_journey_id": new.id,
             "w_version": new.version,
             "w_seen": seen_modified_ms,
+            "w_status": new.status.value,
         }
         if _COMPARE_AND_SWAP.rowcount(self._c, {**_definition_values(new), **where}) != 1:
             return False
