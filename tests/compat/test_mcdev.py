@@ -60,18 +60,21 @@ def shape(activities: list[dict[str, Any]]) -> list[tuple[str, str, str, list[An
 
 
 def seed(api: Api) -> int:
-    """Event definitions, a journey folder and three realistic journeys in it; returns the folder id."""
+    """Event definitions, a journey folder and three realistic journeys in it; returns the folder id.
+
+    The journeys name their entry event by key only, as the README's does: journeystack fills in its
+    id, which is how mcdev finds a journey's event (without it, deploy --publish fails with "Could not
+    find events for the published journeys")."""
     create_fixture_events(api)
     events = api.get("/interaction/v1/eventDefinitions?$pageSize=50&$page=1").json()["items"]
     event_ids = {event["eventDefinitionKey"]: event["id"] for event in events}
     folder = create_folder(api, "compat")
     for body in realistic_journeys()[:3]:
-        body = copy.deepcopy(body)
-        # Journeys saved in SFMC name their entry event by key and id; mcdev resolves the id.
-        meta = body["triggers"][0]["metaData"]
-        meta["eventDefinitionId"] = event_ids[meta["eventDefinitionKey"]]
+        assert "eventDefinitionId" not in body["triggers"][0]["metaData"]
         response = api.post(BASE, json={**body, "categoryId": folder})
         assert response.status_code == 200, response.text
+        meta = response.json()["triggers"][0]["metaData"]
+        assert meta["eventDefinitionId"] == event_ids[meta["eventDefinitionKey"]]
     return folder
 
 

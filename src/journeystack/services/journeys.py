@@ -28,18 +28,25 @@ SYSTEM_USER = "journeystack"
 
 
 def create_journey(
-    ctx: ServiceContext, mid: int, definition: JourneyDefinition, *, user: str = SYSTEM_USER
+    ctx: ServiceContext,
+    mid: int,
+    definition: JourneyDefinition,
+    *,
+    user: str = SYSTEM_USER,
+    create_missing_folders: bool = False,
 ) -> JourneyVersion:
     """Create a journey, or version n+1 when the key exists and its latest version is not Draft.
 
     Raises SpecValidationFailed (Journey Spec save checks), CategoryNotFound (categoryId names no
-    journey folder; without one the journey goes into the root journey folder), DraftVersionExists (errorcode 30004) when
+    journey folder; without one the journey goes into the root journey folder; with
+    `create_missing_folders`, as control-plane seeding asks, one that names no folder gets one),
+    DraftVersionExists (errorcode 30004) when
     the latest version is a Draft: SFMC's docs are silent; journeystack refuses rather than overwrite
     (docs/differences.md).
     """
     rules.check_savable(definition, ctx.limits)
     with ctx.uow(write=True) as uow:
-        definition = assign_category(ctx, uow, mid, definition)
+        definition = assign_category(ctx, uow, mid, definition, create_missing=create_missing_folders)
         latest = uow.journeys.latest(mid, key=definition.key)
         now = ctx.clock.now_ms()
         if latest is None:

@@ -11,9 +11,17 @@ from typing import TYPE_CHECKING, Any
 from journeystack import __version__
 from journeystack.domain.queries import MAX_BIG_INTEGER
 from journeystack.errors import InvalidRequest, InvalidSnapshot, Problem
-from journeystack.services import admin
+from journeystack.services import admin, journeys
 
-from ..http import ApiRequest, ApiResponse, json_response, parse_json_object, query_bool, query_int
+from ..http import (
+    ApiRequest,
+    ApiResponse,
+    json_response,
+    parse_json,
+    parse_json_object,
+    query_bool,
+    query_int,
+)
 from ..journal import JournalQuery
 from ..routing import Handler, Route
 from ..schemas.admin import (
@@ -29,11 +37,15 @@ from ..schemas.admin import (
     render_reset,
     render_rule,
 )
+from ..schemas.journeys import journey_documents, parse_create, render_saved
+from .engine_admin import default_mid
 
 if TYPE_CHECKING:
     from ..control import ControlPlane
 
 PREFIX = "/_journeystack"
+# Who the audit log names for journeys the control plane seeds.
+SEEDING_USER = "journeystack (seed)"
 TAG = "control-plane"
 _STATUS_FILTER = re.compile(r"[1-5]([0-9][0-9]|xx)", re.IGNORECASE)
 DEFAULT_JOURNAL_LIMIT = 50
@@ -80,9 +92,22 @@ def routes(control: ControlPlane) -> list[Route]:
         except InvalidRequest as error:
             raise InvalidSnapshot(error.problems) from None
         result = admin.import_snapshot(
-            store, raw, mid=query_int(request.query, "mid", maximum=MAX_BIG_INTEGER)
-        )
+            store, raw, mid=query_int(request.query, "mid", maximum=MAX_BIG_INTEGER),
+            create_missing_folders=query_bool(request.query, "createMissingFolders", False),
+            clock=control.state.ctx.clock, ids=control.state.ctx.ids,
+        )  # fmt: skip
         return json_response(render_import(result))
+
+    def seed_journeys(request: ApiRequest) -> ApiResponse:
+        mid = query_int(request.query, "mid", maximum=MAX_BIG_INTEGER) or default_mid(control.state)
+        missing = query_bool(request.query, "createMissingFolders", False)
+        created = [
+            journeys.create_journey(
+                control.state.ctx, mid, parse_create(raw), user=SEEDING_USER, create_missing_folders=missing
+            )
+            for raw in journey_documents(parse_json(request.body, max_depth=depth))
+        ]
+        return json_response({"count": len(created), "items": [render_saved(v) for v in created]})
 
     def journal(request: ApiRequest) -> ApiResponse:
         q = request.query
@@ -161,8 +186,15 @@ def routes(control: ControlPlane) -> list[Route]:
               query=mid, response_schema=SNAPSHOT_SCHEMA, responses=bad),
         route("POST", "/snapshot", import_snapshot, "controlPlaneImportSnapshot",
               "Replace the state a snapshot covers by the snapshot's, in one transaction; a bad document "
-              "is refused (400, errorcode 90002) with nothing changed.", query=mid,
+              "is refused (400, errorcode 90002) with nothing changed; ?createMissingFolders=true makes a "
+              "journey folder for every categoryId its journeys name that none of its folders has.",
+              query=("mid", "createMissingFolders"),
               request_schema=SNAPSHOT_SCHEMA, response_schema=IMPORT_SCHEMA, responses=bad),
+        route("POST", "/journeys", seed_journeys, "controlPlaneSeedJourneys",
+              "Create journeys from documents as SFMC answers them (one, a list, or a list answer's items), "
+              "each as POST /interactions does; ?createMissingFolders=true makes a journey folder for every "
+              "categoryId that names none (so recordings load verbatim); ?mid= defaults to the first package's.",
+              query=("mid", "createMissingFolders"), responses=bad),
         route("GET", "/journal", journal, "controlPlaneJournal",
               "The last calls, newest first, with secrets masked; filter by path substring, status "
               "(429 or 4xx), mid; limit (default 50).", query=("path", "status", "mid", "limit"),

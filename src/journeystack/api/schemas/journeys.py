@@ -18,7 +18,7 @@ from journeystack.domain.journey import (
 )
 from journeystack.domain.queries import MAX_INTEGER, Page
 from journeystack.domain.runtime.records import JourneyStats
-from journeystack.errors import InvalidRequest, Problem
+from journeystack.errors import InvalidRequest, Problem, refused
 
 # Members the server owns: ignored when a client sends them (SFMC: "can never be updated").
 SERVER_OWNED = frozenset(
@@ -236,3 +236,18 @@ def render_page(
 def parse_extras(raw: str | None) -> set[str]:
     """`extras` as a set of lower-case words (`all`, `activities`, `outcome(s)`, `stats`, ...)."""
     return {word.strip().lower() for word in (raw or "").split(",") if word.strip()}
+
+
+def journey_documents(raw: Any) -> list[dict[str, Any]]:
+    """The journeys a seeding body holds: one journey as SFMC answers it, a list of them, or a list
+    answer (its `items`). Raises InvalidRequest."""
+    if isinstance(raw, dict) and isinstance(raw.get("items"), list):
+        items: Any = raw["items"]
+    elif isinstance(raw, dict):
+        items = [raw]
+    else:
+        items = raw
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        message = "The body must be a journey, a list of journeys, or a list answer whose items are journeys."
+        raise refused([Problem(message, 10001, "")])
+    return items
