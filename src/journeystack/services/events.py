@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from journeystack.domain.events import EventDefinition, check_key, with_data_extension
+from journeystack.domain.events import EventDefinition, check_key, updated_body, with_data_extension
 from journeystack.domain.journey import RUNNING, Status
 from journeystack.domain.queries import Page
 from journeystack.errors import EventDefinitionExists, EventDefinitionInUse, NoSuchEventDefinition
@@ -101,7 +101,7 @@ def update_event_definition(
             key=new_key or event.key,
             name=new_name or event.name,
             type=new_type or event.type,
-            body={**event.body, **changes},
+            body=updated_body(event.body, changes),
             modified_ms=max(ctx.clock.now_ms(), event.modified_ms + 1),
             modified_by=user,
         )
