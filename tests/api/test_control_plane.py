@@ -187,6 +187,7 @@ def test_info_tells_version_store_packages_and_settings_but_no_secret(cp: Contro
         }
     ]
     assert "journeys_read" in info["packages"][0]["scopes"]
+    assert info["packages"][0]["userId"] == 75111234  # the README's table
     settings = info["settings"]
     assert settings["JOURNEYSTACK_CONTROL_PLANE"] is True and settings["JOURNEYSTACK_JOURNAL"] is True
     assert settings["JOURNEYSTACK_JOURNAL_SIZE"] == 200 and "JOURNEYSTACK_TOKEN_LIFETIME_SECONDS" in settings
