@@ -28,6 +28,7 @@ GUARDED = [
     ("POST", "/reset"),
     ("GET", "/snapshot"),
     ("POST", "/snapshot"),
+    ("POST", "/journeys"),
     ("GET", "/journal"),
     ("DELETE", "/journal"),
     ("GET", "/faults"),
