@@ -125,13 +125,61 @@ def _engine_batch_without_gc() -> None:
     Engine.run_batch = run_batch  # type: ignore[method-assign]
 
 
+def _update_changed_columns() -> None:
+    """The engine's instance UPDATE sets only the columns a step changed (one `executemany` per set of
+    changed columns), instead of all 13 mutable ones.
+
+    Stands for: SqlRuntimeRepository.update_instances writing what changed (e.g. keep the values an
+    instance was loaded with, or a dirty set). Setting an indexed column to its own value still makes
+    SQLite rewrite that index's entry: `status` moves the instance's entry in
+    ix_journey_instances_definition (ordered by a random id, so a different leaf page for every row),
+    `wait_event_key` the wait-event index, and every such page is one more 4 KB page in the WAL at
+    commit and in the checkpoint after it (bench/README.md, docs/benchmarks.md: Runtime)."""
+    import orjson
+
+    from journeystack.storage.sql import runtime_repository as repository
+    from journeystack.storage.sql.engine import driver
+
+    mutable: list[str] = list(repository._MUTABLE)
+    spots = [repository._INSTANCE_COLUMNS.index(name) for name in mutable]
+    loaded: dict[str, tuple[Any, ...]] = {}
+    to_instance = repository._to_instance
+
+    def _to_instance(row: Any) -> Any:
+        instance = to_instance(row)
+        loaded[instance.id] = tuple(row[spot] for spot in spots)
+        return instance
+
+    def update_instances(self: Any, instances: list[Any]) -> None:
+        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for instance in instances:
+            values = [getattr(instance, name) for name in mutable]
+            values[mutable.index("data")] = orjson.dumps(instance.data).decode("utf-8")
+            before = loaded.pop(instance.id, None)
+            changed = [
+                (name, value)
+                for spot, (name, value) in enumerate(zip(mutable, values, strict=True))
+                if before is None or before[spot] != value
+            ]
+            if changed:
+                names = tuple(name for name, _ in changed)
+                groups.setdefault(names, []).append((*(value for _, value in changed), instance.id))
+        connection = driver(self._c)
+        for names, rows in groups.items():
+            assignments = ", ".join(f"{name} = ?" for name in names)
+            connection.executemany(f"UPDATE journey_instances SET {assignments} WHERE id = ?", rows)
+
+    repository._to_instance = _to_instance
+    repository.SqlRuntimeRepository.update_instances = update_instances  # type: ignore[method-assign]
+
+
 def _sqlite_pragma(pragma: str, stands_for: str) -> Callable[[], None]:
     def patch() -> None:
         from sqlalchemy import event
 
         from journeystack.storage.sql import store
 
-        original = store.build_engine
+        original = getattr(store, "build_engine")  # noqa: B009 - imported there, not exported
 
         def build_engine(url: str, **options: Any) -> Any:
             engine = original(url, **options)
@@ -143,7 +191,7 @@ def _sqlite_pragma(pragma: str, stands_for: str) -> Callable[[], None]:
 
             return engine
 
-        store.build_engine = build_engine
+        setattr(store, "build_engine", build_engine)  # noqa: B010
 
     patch.__doc__ = f"`{pragma}` on every SQLite connection (the kept reader still sets its own cache size).\n\n{stands_for}"
     return patch
@@ -156,6 +204,7 @@ PATCHES: dict[str, Callable[[], None]] = {
     "gc-freeze": _gc_freeze,
     "inline-handlers": _inline_handlers,
     "switch-interval-0.5ms": _short_switch_interval,
+    "update-changed-columns": _update_changed_columns,
     "sqlite-cache-256mb": _sqlite_pragma(
         "PRAGMA cache_size=-262144",
         "Stands for: a larger page cache on the write connections (the engine's among them): SQLite's default "

@@ -102,7 +102,7 @@ def test_an_operation_that_keeps_failing_is_given_up_and_unlocks_the_version(
     def crash(*_args: Any) -> Any:
         raise RuntimeError("the check crashed")
 
-    monkeypatch.setattr(verdict, "check_publishable", crash)  # the publish checks' one caller
+    monkeypatch.setattr(verdict, "publish_problems", crash)
     for _ in range(3):  # each attempt fails and is taken over once its lease runs out
         assert lifecycle.run_due_operations(ctx, worker="w", lease_ms=1000) == 1
         clock.advance(1001)
@@ -127,14 +127,14 @@ def test_a_crash_looping_operation_is_given_up_when_claimed_past_the_limit(servi
 def test_publish_checks_run_outside_the_write_lock(services: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     ctx, store, clock, op = services
     checking, release = threading.Event(), threading.Event()
-    original = verdict.check_publishable
+    original = verdict.publish_problems
 
     def slow(*args: Any) -> Any:
         checking.set()
         assert release.wait(10)
         return original(*args)
 
-    monkeypatch.setattr(verdict, "check_publishable", slow)
+    monkeypatch.setattr(verdict, "publish_problems", slow)
     worker = threading.Thread(target=lifecycle.run_due_operations, args=(ctx,), kwargs={"worker": "w"})
     worker.start()
     try:

@@ -6,6 +6,7 @@ Every route but health and ready needs the admin token; docs/control-plane.md de
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from journeystack import __version__
@@ -23,11 +24,16 @@ from ..http import (
     query_int,
 )
 from ..journal import JournalQuery
-from ..routing import Handler, Route
+from ..routing import Answer, Handler, Route
 from ..schemas.admin import (
+    DELETED_SCHEMA,
     FAULT_RULE_SCHEMA,
+    FAULT_RULES_SCHEMA,
+    HEALTH_SCHEMA,
     IMPORT_SCHEMA,
+    INFO_SCHEMA,
     JOURNAL_SCHEMA,
+    READY_SCHEMA,
     RESET_SCHEMA,
     SNAPSHOT_SCHEMA,
     FaultRuleBody,
@@ -37,7 +43,8 @@ from ..schemas.admin import (
     render_reset,
     render_rule,
 )
-from ..schemas.journeys import journey_documents, parse_create, render_saved
+from ..schemas.common import FLAG, MID, TEXT, whole
+from ..schemas.journeys import JOURNEY_SCHEMA, journey_documents, parse_create, render_saved
 from .engine_admin import default_mid
 
 if TYPE_CHECKING:
@@ -155,32 +162,35 @@ def routes(control: ControlPlane) -> list[Route]:
         summary: str,
         *,
         guarded: bool = True,
-        query: tuple[str, ...] = (),
+        query: dict[str, dict[str, Any]] | None = None,
         request_schema: type[Any] | dict[str, Any] | None = None,
         response_schema: type[Any] | dict[str, Any] | None = None,
-        responses: dict[int, str] | None = None,
+        responses: Mapping[int, str | Answer] | None = None,
+        links: dict[str, dict[str, Any]] | None = None,
     ) -> Route:
         # Reset and snapshots touch every row of a store: never on the event loop.
         blocking = path in ("/reset", "/snapshot")
         return Route(
             method, PREFIX + path, handler, operation_id, summary, authenticated=False, scopes=(),
-            query=query, request_schema=request_schema, response_schema=response_schema,
-            responses=responses or {}, tag=TAG, admin=guarded, blocking=blocking,
+            query=query or {}, request_schema=request_schema, response_schema=response_schema,
+            responses=responses or {}, tag=TAG, admin=guarded, blocking=blocking, links=links or {},
         )  # fmt: skip
 
-    mid = ("mid",)
+    mid = {"mid": MID}
     bad = {400: "Malformed query or body (validationErrors name the problem)."}
     return [
         route("GET", "/health", health, "controlPlaneHealth", "Liveness: the process answers (no token needed).",
-              guarded=False, response_schema={"type": "object"}),
+              guarded=False, response_schema=HEALTH_SCHEMA),
         route("GET", "/ready", ready, "controlPlaneReady",
               "Readiness: the database answers and has no pending migration (no token needed).",
-              guarded=False, responses={503: "Not ready: the message says why (errorcode 90004)."}),
+              guarded=False, response_schema=READY_SCHEMA,
+              responses={503: "Not ready: the message says why (errorcode 90004)."}),
         route("GET", "/info", info, "controlPlaneInfo",
-              "Version, store URL (password masked), packages (client ids and MIDs, never secrets), settings."),
+              "Version, store URL (password masked), packages (client ids and MIDs, never secrets), settings.",
+              response_schema=INFO_SCHEMA),
         route("POST", "/reset", reset, "controlPlaneReset",
               "Delete the whole state, or one business unit's (?mid=), in one transaction; tokens stay "
-              "unless ?tokens=true.", query=("mid", "tokens"), response_schema=RESET_SCHEMA, responses=bad),
+              "unless ?tokens=true.", query={"mid": MID, "tokens": FLAG}, response_schema=RESET_SCHEMA, responses=bad),
         route("GET", "/snapshot", export_snapshot, "controlPlaneExportSnapshot",
               "Export the whole state, or one business unit's (?mid=), as a snapshot document.",
               query=mid, response_schema=SNAPSHOT_SCHEMA, responses=bad),
@@ -188,30 +198,39 @@ def routes(control: ControlPlane) -> list[Route]:
               "Replace the state a snapshot covers by the snapshot's, in one transaction; a bad document "
               "is refused (400, errorcode 90002) with nothing changed; ?createMissingFolders=true makes a "
               "journey folder for every categoryId its journeys name that none of its folders has.",
-              query=("mid", "createMissingFolders"),
+              query={"mid": MID, "createMissingFolders": FLAG},
               request_schema=SNAPSHOT_SCHEMA, response_schema=IMPORT_SCHEMA, responses=bad),
         route("POST", "/journeys", seed_journeys, "controlPlaneSeedJourneys",
               "Create journeys from documents as SFMC answers them (one, a list, or a list answer's items), "
               "each as POST /interactions does; ?createMissingFolders=true makes a journey folder for every "
               "categoryId that names none (so recordings load verbatim); ?mid= defaults to the first package's.",
-              query=("mid", "createMissingFolders"), responses=bad),
+              query={"mid": MID, "createMissingFolders": FLAG},
+              request_schema={"type": ["object", "array"]},
+              response_schema={"title": "SeededJourneys", "type": "object", "required": ["count", "items"],
+                               "properties": {"count": {"type": "integer", "minimum": 0},
+                                              "items": {"type": "array", "items": JOURNEY_SCHEMA}}},
+              responses={**bad, 409: "A journey's key has a Draft version already (errorcode 30004)."}),
         route("GET", "/journal", journal, "controlPlaneJournal",
               "The last calls, newest first, with secrets masked; filter by path substring, status "
-              "(429 or 4xx), mid; limit (default 50).", query=("path", "status", "mid", "limit"),
+              "(429 or 4xx), mid; limit (default 50).",
+              query={"path": TEXT, "status": {"type": "string", "pattern": "^[1-5]([0-9][0-9]|[xX][xX])$"},
+                     "mid": MID, "limit": whole()},
               response_schema=JOURNAL_SCHEMA, responses=bad),
         route("DELETE", "/journal", clear_journal, "controlPlaneClearJournal", "Empty the journal.",
-              response_schema={"type": "object", "properties": {"deleted": {"type": "integer"}}}),
+              response_schema=DELETED_SCHEMA),
         route("POST", "/faults", add_fault, "controlPlaneAddFault",
               "Add a fault rule (this process only); the answer carries its id.",
-              request_schema=FaultRuleBody, response_schema=FAULT_RULE_SCHEMA, responses=bad),
+              request_schema=FaultRuleBody, response_schema=FAULT_RULE_SCHEMA, responses=bad,
+              links={"Get": {"operationId": "controlPlaneGetFault", "parameters": {"path.id": "$response.body#/id"}},
+                     "Delete": {"operationId": "controlPlaneDeleteFault",
+                                "parameters": {"path.id": "$response.body#/id"}}}),
         route("GET", "/faults", list_faults, "controlPlaneListFaults", "Every fault rule, with its counters.",
-              response_schema={"type": "object", "properties": {"count": {"type": "integer"},
-                               "rules": {"type": "array", "items": FAULT_RULE_SCHEMA}}}),
+              response_schema=FAULT_RULES_SCHEMA),
         route("DELETE", "/faults", clear_faults, "controlPlaneClearFaults", "Remove every fault rule.",
-              response_schema={"type": "object", "properties": {"deleted": {"type": "integer"}}}),
+              response_schema=DELETED_SCHEMA),
         route("GET", "/faults/{id}", get_fault, "controlPlaneGetFault", "One fault rule, with its counters.",
               response_schema=FAULT_RULE_SCHEMA, responses={404: "No such rule (errorcode 90003)."}),
         route("DELETE", "/faults/{id}", delete_fault, "controlPlaneDeleteFault", "Remove one fault rule.",
-              response_schema={"type": "object", "properties": {"deleted": {"type": "integer"}}},
+              response_schema=DELETED_SCHEMA,
               responses={404: "No such rule (errorcode 90003)."}),
     ]  # fmt: skip

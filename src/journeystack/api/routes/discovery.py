@@ -81,6 +81,32 @@ def _shape(path: str) -> str:
     )
 
 
+# What `discovery_document` answers: SFMC's form (paths relative to /interaction/v1, lower-case
+# httpMethod, parameters {} or described by name).
+DISCOVERY_SCHEMA: Final[dict[str, Any]] = {
+    "title": "Discovery",
+    "type": "object",
+    "required": ["methods"],
+    "additionalProperties": False,
+    "properties": {
+        "methods": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["path", "httpMethod", "description", "parameters"],
+                "additionalProperties": False,
+                "properties": {
+                    "path": {"type": "string", "minLength": 1},
+                    "httpMethod": {"enum": ["get", "post", "put", "delete"]},
+                    "description": {"type": "string"},
+                    "parameters": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
+
+
 def discovery_document(routes: list[Route]) -> dict[str, Any]:
     methods: dict[str, Any] = {
         name: {"path": path, "httpMethod": method, "description": text, "parameters": dict(parameters)}
@@ -111,6 +137,6 @@ def route(routes: list[Route]) -> Route:
         return json_response(document)
 
     own = Route("GET", "/interaction/v1/rest", discovery, "discovery", "The discovery document (no token needed).",
-                authenticated=False, scopes=(), tag="meta")  # fmt: skip
+                authenticated=False, scopes=(), tag="meta", response_schema=DISCOVERY_SCHEMA)  # fmt: skip
     document.update(discovery_document([*routes, own]))
     return own

@@ -13,6 +13,7 @@ from journeystack.services import transactional
 
 from ..http import ApiRequest, ApiResponse, json_response, query_int
 from ..routing import Route
+from ..schemas.common import PAGE, PAGE_SIZE, SFMC_DATE, TEXT, closed
 from ..state import AppState
 
 BASE = "/messaging/v1/email/definitions"
@@ -51,6 +52,30 @@ def _full(d: EmailDefinition, request_id: str) -> dict[str, Any]:
     }
 
 
+_STATUS: dict[str, Any] = {"enum": ["Active", "Inactive"]}
+SUMMARY_SCHEMA: dict[str, Any] = {
+    "title": "EmailDefinitionSummary",
+    **closed({"name": TEXT, "definitionKey": TEXT, "status": _STATUS, "createdDate": SFMC_DATE,
+              "modifiedDate": SFMC_DATE}),
+}  # fmt: skip
+DEFINITIONS_SCHEMA: dict[str, Any] = {
+    "title": "EmailDefinitions",
+    **closed({"requestId": TEXT, "definitions": {"type": "array", "items": SUMMARY_SCHEMA},
+              "count": {"type": "integer", "minimum": 0}, "page": PAGE, "pageSize": PAGE_SIZE}),
+}  # fmt: skip
+DEFINITION_SCHEMA: dict[str, Any] = {
+    "title": "EmailDefinition",
+    **closed({
+        "requestId": TEXT, "name": TEXT, "definitionKey": TEXT, "definitionId": TEXT, "description": TEXT,
+        "classification": TEXT, "status": _STATUS, "createdDate": SFMC_DATE, "modifiedDate": SFMC_DATE,
+        "subscriptions": closed({"dataExtension": TEXT, "autoAddSubscriber": {"type": "boolean"},
+                                 "updateSubscriber": {"type": "boolean"}}, optional=("dataExtension",)),
+        "options": closed({"trackLinks": {"type": "boolean"}}),
+        "journey": closed({"interactionKey": TEXT}),
+    }),
+}  # fmt: skip
+
+
 def routes(state: AppState) -> list[Route]:
     ctx = state.ctx
 
@@ -72,8 +97,10 @@ def routes(state: AppState) -> list[Route]:
     return [
         Route("GET", BASE, list_definitions, "getEmailDefinitions",
               "Transactional email definitions (those of Published and Paused transactional-send journeys).",
-              scopes=(), strict_scopes=("email_read",), query=("$page", "$pageSize", "$filter"), tag="transactional"),
+              scopes=(), strict_scopes=("email_read",), query={"$page": PAGE, "$pageSize": PAGE_SIZE, "$filter": TEXT},
+              response_schema=DEFINITIONS_SCHEMA, tag="transactional"),
         Route("GET", f"{BASE}/{{definitionKey}}", get_definition, "getEmailDefinition",
               "One transactional email definition.", scopes=(), strict_scopes=("email_read",),
-              responses={404: "No such definition (errorcode 30003)."}, tag="transactional"),
+              response_schema=DEFINITION_SCHEMA, responses={404: "No such definition (errorcode 30003)."},
+              tag="transactional"),
     ]  # fmt: skip

@@ -10,6 +10,7 @@ from journeystack.services import transactional
 
 from ..http import ApiRequest, ApiResponse, json_response, parse_json_object
 from ..routing import Route
+from ..schemas.common import closed
 from ..state import AppState
 from .interactions import BASE, user_of
 
@@ -19,7 +20,7 @@ _BODY = {
     "properties": {"definitionId": {"type": "string", "description": "The journey's id."}},
 }
 # SFMC's recorded answer to each of the three (mcdev's fixtures).
-_ANSWER = {"type": "object", "properties": {"errors": {"type": "array"}}}
+_ANSWER = {"title": "TransactionalAccepted", **closed({"errors": {"type": "array", "maxItems": 0}})}
 
 
 def routes(state: AppState) -> list[Route]:
