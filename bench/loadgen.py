@@ -116,6 +116,8 @@ class Scenario:
     name: str
     kind: str  # put200 | put304 | get | list | token | ping | event
     page: int = 1
+    # A list's filters and ordering (query parameters without $page/$pageSize), e.g. "status=Published".
+    query: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,8 +280,9 @@ class Requests:
         # The requests that never change within a scenario, by scenario kind.
         self.fixed = {"token": self.post("/v2/token", orjson.dumps(TOKEN_BODY)), "ping": self.get("/ping")}
 
-    def use_page(self, page: int) -> None:
-        self.fixed["list"] = self.get(f"{INTERACTIONS}?$page={page}&$pageSize=50")
+    def use_page(self, page: int, query: str = "") -> None:
+        filters = f"{query}&" if query else ""
+        self.fixed["list"] = self.get(f"{INTERACTIONS}?{filters}$page={page}&$pageSize=50")
 
     def get(self, path: str) -> bytes:
         return b"GET " + path.encode() + b" HTTP/1.1\r\n" + self._headers + b"\r\n"
@@ -518,7 +521,7 @@ async def run(plan: Plan, emit: Callable[[Result], None]) -> None:
             await asyncio.gather(*(c.prepare() for c in clients))
         for scenario in plan.scenarios:
             if scenario.kind == "list":
-                requests.use_page(scenario.page)
+                requests.use_page(scenario.page, scenario.query)
             emit(await _scenario(plan, clients, scenario, spread))
     finally:
         for connection in connections:

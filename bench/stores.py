@@ -14,7 +14,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,7 +26,8 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
 
 from journeystack.api.schemas.journeys import parse_create
-from journeystack.domain.journey import JourneyVersion, first_version
+from journeystack.domain.journey import JourneyVersion, first_version, with_server_members
+from journeystack.domain.runtime.plan import activity_id
 from journeystack.storage.sql.store import SqlStore
 from journeystack.storage.sql.tables import journeys
 
@@ -98,11 +99,22 @@ class _OneId:
 
 
 def journey_version(index: int, seed: int) -> JourneyVersion:
-    """Journey `index` as POST would have created it: parse_create, then first_version."""
+    """Journey `index` as POST would have created it: parse_create, first_version, then the members
+    the server adds (activity and trigger ids, activity schemas)."""
     definition = parse_create(journey_body(index, seed=seed))
-    return first_version(
+    version = first_version(
         definition, mid=MID, ids=_OneId(journey_id(index, seed)), now_ms=BASE_MS + index * 1000
     )
+    return replace(version, definition=with_server_members(definition, version.id))
+
+
+def _keys(body: dict[str, Any]) -> list[str]:
+    """The keys of a body's triggers and activities, whose ids the server assigns."""
+    return [element["key"] for element in (*body.get("triggers", []), *body.get("activities", []))]
+
+
+def _assigned_ids(keys: list[str], ident: str) -> list[str]:
+    return [activity_id(ident, {"key": key}) for key in keys]
 
 
 def _per_journey_values(index: int, seed: int) -> tuple[Any, ...]:
@@ -138,11 +150,20 @@ def _seed_rows(url: str, count: int, seed: int) -> tuple[list[str], Iterator[tup
     columns = [c.name for c in journeys.c if c.name != "pk"]
     shapes = [tuple(stored[journey_key(i)][c] for c in columns) for i in range(min(count, SHAPES))]
     spots = [columns.index(c) for c in _PER_JOURNEY]
+    spec_spot = columns.index("spec")
+    # A shape's stored spec names its own journey's activity ids; each copy gets its own.
+    shape_keys = [_keys(journey_body(i, seed=seed)) for i in range(min(count, SHAPES))]
+    shape_ids = [_assigned_ids(keys, journey_id(i, seed)) for i, keys in enumerate(shape_keys)]
 
     def row(index: int) -> tuple[Any, ...]:
         values = list(shapes[index % SHAPES])
         for spot, value in zip(spots, _per_journey_values(index, seed), strict=True):
             values[spot] = value
+        spec = values[spec_spot]
+        own = _assigned_ids(shape_keys[index % SHAPES], journey_id(index, seed))
+        for shape_id, own_id in zip(shape_ids[index % SHAPES], own, strict=True):
+            spec = spec.replace(shape_id, own_id)
+        values[spec_spot] = spec
         return tuple(values)
 
     for index in probes:

@@ -147,6 +147,28 @@ class Api:
         return body
 
 
+def as_sent(document: dict[str, Any], *, event_ids: bool = True) -> dict[str, Any]:
+    """A journey answer without what the server adds inside its spec when it stores it (issue 13):
+    activity and trigger ids, activity argument schemas and (with `event_ids`) the trigger's
+    metaData.eventDefinitionId filled in from its key. Round-trip tests compare what was sent with this."""
+
+    def element(item: Any, *, schema: bool) -> Any:
+        if not isinstance(item, dict):
+            return item
+        kept = {k: v for k, v in item.items() if k != "id" and not (schema and k == "schema")}
+        meta = kept.get("metaData")
+        if event_ids and isinstance(meta, dict) and "eventDefinitionKey" in meta:
+            kept["metaData"] = {k: v for k, v in meta.items() if k != "eventDefinitionId"}
+        return kept
+
+    result = dict(document)
+    if isinstance(result.get("activities"), list):
+        result["activities"] = [element(a, schema=True) for a in result["activities"]]
+    if isinstance(result.get("triggers"), list):
+        result["triggers"] = [element(t, schema=False) for t in result["triggers"]]
+    return result
+
+
 def assert_error(response: httpx.Response, status: int, errorcode: int, message: str) -> dict[str, Any]:
     """Status, errorcode and message of an SFMC error envelope, and that it is JSON."""
     assert response.status_code == status, (response.status_code, response.text)

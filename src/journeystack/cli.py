@@ -205,7 +205,9 @@ def _serve(settings: Settings) -> int:
         mids = ", ".join(str(m) for m in package.mids)
         # A configured secret is never printed; only the built-in default one, which is public.
         secret = f" client_secret={package.client_secret}" if package == default else ""
-        out.write(f"  package:   client_id={package.client_id}{secret} MIDs={mids}\n")
+        out.write(
+            f"  package:   client_id={package.client_id}{secret} MIDs={mids} user id={package.user_id}\n"
+        )
     if settings.needs_jwt_secret():
         # Generated once here, so every worker process signs with it; a configured one is never printed.
         generated = secrets.token_urlsafe(32)

@@ -80,6 +80,12 @@ def add_parser(commands: Any) -> None:
     )
     either(load)
     mid(load, "expect a snapshot of")
+    load.add_argument(
+        "--create-missing-folders",
+        action="store_true",
+        help="make a journey folder for every categoryId the snapshot's journeys name that none of its "
+        "folders has (an export from a real tenant)",
+    )
 
     journal = sub.add_parser("journal", help="[HTTP] the request journal").add_subparsers(
         dest="journal_command", required=True, metavar="JOURNAL_COMMAND"
@@ -339,7 +345,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> Any:
         return _Output(args.output, document) if args.output else document
     if command == "import":
         body = args.file.read_bytes()
-        return client.call("POST", "/snapshot", query={"mid": args.mid}, body=body)
+        query = {"mid": args.mid, "createMissingFolders": "true" if args.create_missing_folders else None}
+        return client.call("POST", "/snapshot", query=query, body=body)
     if command == "journal":
         if args.journal_command == "clear":
             return client.call("DELETE", "/journal")
@@ -440,7 +447,12 @@ def _direct(command: str, args: argparse.Namespace) -> Any:
         if command == "export":
             document = admin.export_snapshot(state, args.mid)
             return _Output(args.output, document) if args.output else document
-        imported = admin.import_snapshot(state, admin.read_snapshot_file(args.file), mid=args.mid)
+        imported = admin.import_snapshot(
+            state,
+            admin.read_snapshot_file(args.file),
+            mid=args.mid,
+            create_missing_folders=args.create_missing_folders,
+        )
         return {
             "scope": {"mid": imported.mid},
             "deleted": imported.cleared.deleted,
@@ -480,7 +492,11 @@ def _apply_seed(settings: Settings, out: TextIO) -> None:
     assert settings.seed_file is not None
     store = SqlStore(settings.database_url, pool_size=1, max_overflow=0)
     try:
-        result = admin.import_snapshot(SqlStateStore(store), admin.read_snapshot_file(settings.seed_file))
+        result = admin.import_snapshot(
+            SqlStateStore(store),
+            admin.read_snapshot_file(settings.seed_file),
+            create_missing_folders=settings.seed_create_missing_folders,
+        )
     except JourneystackError as error:
         sys.stderr.write(f"journeystack: seed {settings.seed_file} refused: {error.message}\n")
         for problem in getattr(error, "problems", [])[1:]:

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     journal_body_bytes: int = Field(default=8192, ge=0)
     # A snapshot `serve` loads after migrating and before it answers (replacing the state it covers).
     seed_file: Path | None = None
+    # Make a journey folder for every categoryId the seed's journeys name that none of its folders has.
+    seed_create_missing_folders: bool = False
     # TLS: `serve` speaks HTTPS with this certificate and key (both or neither; `journeystack certs`).
     tls_cert: Path | None = None
     tls_key: Path | None = None

@@ -5,6 +5,8 @@
     │   ├── SpecValidationFailed  the Journey Spec checks refused a definition
     │   ├── CategoryNotFound      a journey's categoryId names no journey folder of its business unit
     │   ├── ResponseTooLarge      the answer asked for would be over the response size limit
+    │   ├── NotStandardJourney    the standard pause/resume of a transactional-send journey, or
+    │   │                         the transactional helpers of a standard one
     │   ├── InvalidSnapshot       a snapshot document the control plane cannot import
     │   └── InvalidFaultRule      a fault rule the control plane cannot apply
     ├── NotAuthenticated          no, unknown or expired bearer token
@@ -23,11 +25,15 @@
     ├── StaleModifiedDate         optimistic-concurrency check failed
     ├── VersionNotEditable        the version is not Draft, or an operation is in flight on it
     ├── DraftVersionExists        POST of a key whose latest version is still a Draft
+    ├── TransactionalHasNoVersions  POST of a transactional-send journey's key
     ├── InvalidStateTransition    a lifecycle change the version's status does not allow
     ├── NoChange                  an update that would change nothing
     ├── PauseTargetMissing        pause/resume without versionNumber or allVersions (SFMC answers 202)
+    ├── TransactionalPublishFailed  transactional/create of a journey that fails the publish checks
     ├── EventDefinitionNotFound   no such event definition in this business unit
+    │   └── NoSuchEventDefinition the same, as the eventDefinitions resource answers it
     ├── EventDefinitionExists     POST of an event definition key already taken
+    ├── EmailDefinitionNotFound   no transactional email definition with that key
     ├── EventDefinitionInUse      update/delete of an event a running journey is triggered by
     ├── FolderError               a folder request refused (SOAP DataFolder, /email/v1/category)
     │   ├── FolderNotFound        no such (parent) folder in this business unit
@@ -47,7 +53,9 @@ alone decides the HTTP status and the wire body.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +168,14 @@ class DraftVersionExists(JourneystackError):
     )
 
 
+class TransactionalHasNoVersions(JourneystackError):
+    code = 30004
+    default_message = (
+        "A transactional-send journey has no versions: update it with PUT (pause it first while it is "
+        "Published) instead of creating it again."
+    )
+
+
 class InvalidStateTransition(JourneystackError):
     code = 30002
     default_message = "Invalid state transition."
@@ -180,7 +196,7 @@ class PayloadTooLarge(JourneystackError):
 
 class RouteNotFound(JourneystackError):
     code = 404
-    default_message = "The requested resource does not exist."
+    default_message = "Not Found"  # SFMC's words (mcdev's recorded rest404-response.json)
 
 
 class MethodNotAllowed(JourneystackError):
@@ -206,6 +222,20 @@ class EventDefinitionNotFound(JourneystackError):
     default_message = "Event definition not found."
 
 
+class NoSuchEventDefinition(EventDefinitionNotFound):
+    """GET, PUT or DELETE of an event definition that does not exist. SFMC answers a 400 whose body
+    carries no errorcode: sfmc-sdk then keeps axios's `ERR_BAD_REQUEST` as the error's code, and
+    mcdev takes exactly that as "not found" (Event.retrieve). A truthy errorcode here would turn
+    `mcdev retrieve ... event <missing key>` into a failure, so it is 0."""
+
+    code = 0
+
+
+class EmailDefinitionNotFound(JourneystackError):
+    code = 30003
+    default_message = "Transactional email definition not found."
+
+
 class EventDefinitionExists(JourneystackError):
     code = 30004
     default_message = "An event definition with this eventDefinitionKey already exists."
@@ -214,6 +244,23 @@ class EventDefinitionExists(JourneystackError):
 class EventDefinitionInUse(JourneystackError):
     code = 30002
     default_message = "Event definition is used by a running journey; stop or pause the journey before changing or deleting it."
+
+
+class NotStandardJourney(InvalidRequest):
+    code = 10005
+
+
+class TransactionalPublishFailed(JourneystackError):
+    """transactional/create refused by the publish checks; `problems` (domain OperationProblems)
+    are what the answer's `errors` lists, as a publish status document lists them. errorcode
+    121500 is SFMC's for a refused transactional publish."""
+
+    code = 121500
+    default_message = "The journey cannot be published; errors lists why."
+
+    def __init__(self, problems: Sequence[Any]) -> None:
+        super().__init__()
+        self.problems = problems
 
 
 class CategoryNotFound(InvalidRequest):

@@ -126,7 +126,7 @@ def test_not_found_message_is_the_one_mcdev_matches(api: Api) -> None:
 
 def test_every_errors_list_item_has_a_message(api: Api) -> None:
     create_event(api)
-    broken = {**publishable_journey("broken"), "entryMode": "NotSet"}
+    broken = {**publishable_journey("broken"), "activities": []}
     journey = api.post(BASE, json=broken).json()
     status = publish(api, journey)
     assert status["status"] == "Error" and status["errors"]

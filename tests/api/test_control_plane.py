@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from journeystack.api.app import create_app
 from journeystack.config import load_settings
+from journeystack.domain.auth import package_user_id
 from journeystack.storage.sql.admin import SqlStateStore
 from journeystack.storage.sql.store import SqlStore
 from tests.control_plane import (
@@ -27,6 +28,7 @@ GUARDED = [
     ("POST", "/reset"),
     ("GET", "/snapshot"),
     ("POST", "/snapshot"),
+    ("POST", "/journeys"),
     ("GET", "/journal"),
     ("DELETE", "/journal"),
     ("GET", "/faults"),
@@ -116,7 +118,7 @@ def test_a_disabled_control_plane_answers_404_everywhere(disabled: httpx.Client)
     for method, path in [*GUARDED, ("GET", "/health"), ("GET", "/ready")]:
         response = disabled.request(method, PREFIX + path, headers=headers, json={})
         body = assert_refused(response, 404, 404)
-        assert body["message"] == "The requested resource does not exist."
+        assert body["message"] == "Not Found"
 
 
 def test_a_disabled_control_plane_is_absent_from_openapi_and_injects_nothing(disabled: httpx.Client) -> None:
@@ -179,9 +181,15 @@ def test_info_tells_version_store_packages_and_settings_but_no_secret(cp: Contro
     assert info["name"] == "journeystack" and info["version"] == "0.1.0"
     assert info["store"] == load_settings(database_url=cp.database_url).database_url_for_display()
     assert info["packages"] == [
-        {"clientId": "journeystack", "mids": [1000001, 1000002], "scopes": info["packages"][0]["scopes"]}
+        {
+            "clientId": "journeystack",
+            "userId": package_user_id("journeystack"),
+            "mids": [1000001, 1000002],
+            "scopes": info["packages"][0]["scopes"],
+        }
     ]
     assert "journeys_read" in info["packages"][0]["scopes"]
+    assert info["packages"][0]["userId"] == 75111234  # the README's table
     settings = info["settings"]
     assert settings["JOURNEYSTACK_CONTROL_PLANE"] is True and settings["JOURNEYSTACK_JOURNAL"] is True
     assert settings["JOURNEYSTACK_JOURNAL_SIZE"] == 200 and "JOURNEYSTACK_TOKEN_LIFETIME_SECONDS" in settings

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,10 +12,11 @@ import pytest
 from journeystack.domain.journey import Status
 from journeystack.storage.sql.store import SqlStore
 from tests.soap_client import create_folder, root_journey_folder_id
-from tests.support import BASE, Api, assert_error
+from tests.support import BASE, Api, as_sent, assert_error
 
 CRITERIA = "Interaction matching criteria not found."
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?$")
+RECORDINGS = Path(__file__).parents[1] / "fixtures" / "recordings"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -37,7 +40,11 @@ def test_create_assigns_server_fields_and_sfmc_defaults(api: Api) -> None:
     for member in ("triggers", "activities", "goals", "exits", "notifiers"):
         assert body[member] == []
     assert body["workflowApiVersion"] == 1 and body["description"] == ""
-    assert "stats" not in body
+    # As SFMC's recorded answers: channel and scheduledStatus, and a Multistep journey's (zero) stats,
+    # whatever the client sent.
+    assert (body["channel"], body["scheduledStatus"]) == ("", "Draft")
+    assert body["stats"] == {"currentPopulation": 0, "cumulativePopulation": 0, "metGoal": 0,
+                             "metExitCriteria": 0, "goalPerformance": 0}  # fmt: skip
 
 
 def test_create_keeps_unknown_members_and_the_spec_as_sent(api: Api) -> None:
@@ -47,7 +54,7 @@ def test_create_keeps_unknown_members_and_the_spec_as_sent(api: Api) -> None:
     body = api.create("spec", activities=activities, categoryId=folder, scheduledStatus="Draft", channel="")
     fetched = api.get(f"{BASE}/key:spec").json()
     assert fetched == body
-    assert fetched["activities"] == activities
+    assert as_sent(fetched)["activities"] == activities
     assert fetched["categoryId"] == folder and fetched["scheduledStatus"] == "Draft"
 
 
@@ -95,9 +102,9 @@ def test_get_by_id_and_key_with_version_number(api: Api) -> None:
 
 
 def test_get_with_stats_extras(api: Api) -> None:
-    api.create("stats")
+    api.create("stats", definitionType="Transactional")
     assert api.get(f"{BASE}/key:stats?extras=stats").json()["stats"]["currentPopulation"] == 0
-    assert "stats" not in api.get(f"{BASE}/key:stats").json()
+    assert "stats" not in api.get(f"{BASE}/key:stats").json()  # a Multistep journey always has them
 
 
 def test_latest_version_deleted_is_404_criteria_even_if_older_exists(api: Api, store: SqlStore) -> None:
@@ -187,15 +194,15 @@ def test_list_items_carry_activities_only_with_extras(api: Api) -> None:
     assert "activities" not in plain and "triggers" not in plain  # as SFMC's list items (issue 12 §4)
     assert plain["categoryId"] == root and plain["goals"] == [{"key": "g"}]
     for extras in ("activities", "all", "trigger,stats,activities"):
-        assert api.get(f"{BASE}?extras={extras}").json()["items"][0]["activities"] == activities
+        assert as_sent(api.get(f"{BASE}?extras={extras}").json()["items"][0])["activities"] == activities
     repeated = api.get(f"{BASE}?extras=stats&extras=activities").json()["items"][0]
-    assert repeated["activities"] == activities and repeated["stats"]["metGoal"] == 0
+    assert as_sent(repeated)["activities"] == activities and repeated["stats"]["metGoal"] == 0
 
 
 @pytest.mark.parametrize(
     "query",
-    ["$page=0", "$page=x", "$pageSize=501", "$pageSize=0", "mostRecentVersionOnly=maybe", "$orderBy=Performance",
-     "$orderBy=Name sideways", "specificApiVersionNumber=one"],
+    ["$page=0", "$page=x", "$pageSize=501", "$pageSize=0", "mostRecentVersionOnly=maybe", "$orderBy=Performance up",
+     "$orderBy=Name sideways", "specificApiVersionNumber=one", "versionNumber=x", "mostRecentVersionOrRunningOnly=2"],
 )  # fmt: skip
 def test_bad_list_parameters_are_400(api: Api, query: str) -> None:
     error = assert_error(
@@ -237,7 +244,10 @@ def test_every_response_is_json_errors_included(api: Api) -> None:
 
 
 def test_unknown_route_and_wrong_method(api: Api) -> None:
-    assert_error(api.get("/interaction/v1/nothing"), 404, 404, "The requested resource does not exist.")
+    # SFMC's body, as mcdev's recorded rest404-response.json has it.
+    recorded = json.loads((RECORDINGS / "rest404-response.json").read_text())
+    assert api.get("/interaction/v1/nothing").json() == recorded
+    assert_error(api.get("/interaction/v1/nothing"), 404, 404, "Not Found")
     response = api.request("PATCH", BASE)
     assert_error(
         response, 400, 30001, "Invalid operation: the HTTP method is not supported by this resource."

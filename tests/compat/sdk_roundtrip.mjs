@@ -65,5 +65,11 @@ try {
 } catch (error) {
     out.notFound = { message: error.message, code: error.code };
 }
+try {
+    await sdk.rest.get('/interaction/v1/eventDefinitions/key:no-such-event?extras=all');
+} catch (error) {
+    // mcdev's "event not found" test: a 400 whose code sfmc-sdk leaves at axios's ERR_BAD_REQUEST.
+    out.eventNotFound = { status: error.response?.status, code: error.code };
+}
 out.refreshes = refreshes;
 process.stdout.write(JSON.stringify(out));

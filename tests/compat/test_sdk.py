@@ -63,6 +63,7 @@ def test_sfmc_sdk_rest_and_soap(clients: Clients, compat_server: CompatServer, t
     # First token, then one refresh each; the refreshes sent `scope` (see sdk_roundtrip.mjs).
     assert out["refreshes"] == ["string", "string", "string"]
     assert out["notFound"] == {"message": "Interaction matching criteria not found.", "code": 30003}
+    assert out["eventNotFound"] == {"status": 400, "code": "ERR_BAD_REQUEST"}
 
     made = connections_made(connections)
     assert made and all(target == f"127.0.0.1:{port}" for target in made), sorted(set(made))

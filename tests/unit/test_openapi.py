@@ -12,8 +12,9 @@ import pytest
 from journeystack import errors as e
 from journeystack.api.app import api_of, create_app
 from journeystack.api.errors import ERROR_HANDLING_DOC, OAUTH_DOC, STATUS, render_error
-from journeystack.api.routing import Route
+from journeystack.api.routing import EMPTY_OK, Route
 from journeystack.config import load_settings
+from journeystack.domain.lifecycle import OperationProblem
 from journeystack.errors import Problem
 
 
@@ -42,7 +43,7 @@ def test_every_route_is_one_operation_with_its_own_success_status(built: tuple[l
         operation = _operation(document, route)
         assert operation["operationId"] == route.operation_id
         answer = operation["responses"][str(route.status)]
-        if route.status != 304:
+        if route.status != 304 and route.responses.get(route.status) is not EMPTY_OK:
             assert list(answer["content"]) == [route.media_type]
         assert "413" in operation["responses"]
         if route.authenticated or route.admin:
@@ -53,6 +54,22 @@ def test_every_route_is_one_operation_with_its_own_success_status(built: tuple[l
         statuses[o] for o in ("postInteractionsAsyncEvents", "contactExit", "pauseById", "resumeByKey")
     } == {202}
     assert statuses["postInteraction"] == statuses["getInteractionCollection"] == 200
+
+
+def test_stop_and_event_definition_delete_answer_an_empty_200(built: tuple[list[Route], Any]) -> None:
+    routes, document = built
+    empty = {r.operation_id for r in routes if r.responses.get(r.status) is EMPTY_OK}
+    assert empty == {"stopById", "stopByKey", "deleteEventDefinitionById", "deleteEventDefinitionByKey"}
+    for route in routes:
+        if route.operation_id in empty:
+            assert "content" not in _operation(document, route)["responses"]["200"]
+
+
+def test_the_unknown_route_404_is_sfmcs_body_and_an_error_envelope(built: tuple[list[Route], Any]) -> None:
+    _routes, document = built
+    value = orjson.loads(render_error(e.RouteNotFound()).body or b"")
+    assert value == {"message": "Not Found", "errorcode": 404, "documentation": ERROR_HANDLING_DOC}
+    assert _valid(document, {"$ref": "#/components/schemas/Error"}, value)
 
 
 def test_a_put_that_changes_nothing_is_a_304_without_a_body(built: tuple[list[Route], Any]) -> None:
@@ -120,6 +137,16 @@ def _instances() -> list[e.JourneystackError]:
             made.append(cls("f1", retry_after=1))
         elif issubclass(cls, e.InvalidRequest):
             made.append(cls([Problem("x is wrong.", 10005, "x")]))
+        elif cls is e.TransactionalPublishFailed:
+            made.append(
+                cls(
+                    [
+                        OperationProblem(
+                            "121001", "An activity is not configured.", "Error", {"activityKey": "A"}
+                        )
+                    ]
+                )
+            )
         elif cls is e.FolderError:
             made.append(e.FolderError("no", "Name"))
         else:

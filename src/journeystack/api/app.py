@@ -45,7 +45,18 @@ from .control import ControlPlane
 from .errors import render_error, render_internal_error
 from .http import ApiRequest, ApiResponse, json_response, normalise_query, reject_nul
 from .openapi import build_openapi
-from .routes import dependencies, discovery, events, interactions, lifecycle, runtime, soap, tokens
+from .routes import (
+    dependencies,
+    discovery,
+    events,
+    interactions,
+    lifecycle,
+    messaging,
+    runtime,
+    soap,
+    tokens,
+    transactional,
+)
 from .routing import Route, Router
 from .state import AppState
 
@@ -72,11 +83,13 @@ class JourneystackApi:
         route_list: list[Route] = [
             *tokens.routes(state),
             *lifecycle.routes(state),
+            *transactional.routes(state),
             *interactions.routes(state),
             *events.routes(state),
             *runtime.routes(state),
             *soap.routes(state),
             *dependencies.routes(state),
+            *messaging.routes(state),
         ]
         route_list.append(discovery.route(route_list))
         route_list = [self.control.with_faults(r) for r in route_list] + self.control.routes()
@@ -221,7 +234,8 @@ async def _send(send: Send, response: ApiResponse) -> None:
         (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
     ]
     if response.body is not None:
-        if not any(name == b"content-type" for name, _ in headers):  # JSON unless the handler said (SOAP)
+        # JSON unless the handler said (SOAP); an empty body (stop, event-definition DELETE) has no type.
+        if response.body and not any(name == b"content-type" for name, _ in headers):
             headers.append((b"content-type", b"application/json; charset=utf-8"))
         headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})

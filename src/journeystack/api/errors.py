@@ -7,6 +7,7 @@ from typing import Any
 from journeystack import errors as e
 
 from .http import ApiResponse, json_response
+from .schemas.lifecycle import PROBLEM_SCHEMA, render_problem
 
 ERROR_HANDLING_DOC = (
     "https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm"
@@ -17,6 +18,7 @@ OAUTH_DOC = "https://developer.salesforce.com/docs"
 STATUS: list[tuple[type[e.JourneystackError], int]] = [
     (e.NoChange, 304),
     (e.PauseTargetMissing, 202),  # SFMC reports this validation failure in a 202 (docs/differences.md)
+    (e.TransactionalPublishFailed, 400),  # SFMC: 400 with errors[] (mcdev reads errors[0].errorCode)
     (e.InvalidRequest, 400),
     (e.StaleModifiedDate, 400),
     (e.UnsupportedGrantType, 400),
@@ -28,9 +30,11 @@ STATUS: list[tuple[type[e.JourneystackError], int]] = [
     (e.NotFound, 404),
     (e.EventDefinitionNotFound, 400),  # mcdev treats a 400 as "no such event" (docs/differences.md)
     (e.RouteNotFound, 404),
+    (e.EmailDefinitionNotFound, 404),
     (e.MethodNotAllowed, 400),  # SFMC: "Invalid Operation", 400 with errorcode 30001
     (e.VersionNotEditable, 409),
     (e.DraftVersionExists, 409),
+    (e.TransactionalHasNoVersions, 409),
     (e.InvalidStateTransition, 409),
     (e.EventDefinitionExists, 409),
     (e.EventDefinitionInUse, 409),
@@ -64,7 +68,7 @@ def render_error(error: e.JourneystackError) -> ApiResponse:
         return json_response(
             {"error": error.oauth_error, "error_description": error.message, "error_uri": OAUTH_DOC}, status
         )
-    sfmc_doc = e.NotAuthenticated | e.RateLimitExceeded | e.ServiceUnavailable
+    sfmc_doc = e.NotAuthenticated | e.RouteNotFound | e.RateLimitExceeded | e.ServiceUnavailable
     documentation = ERROR_HANDLING_DOC if isinstance(error, sfmc_doc) else ""
     body: dict[str, object] = {"message": error.message, "errorcode": error.code}
     headers: dict[str, str] = {}
@@ -74,6 +78,8 @@ def render_error(error: e.JourneystackError) -> ApiResponse:
             body["retryAfter"] = error.retry_after
             headers["Retry-After"] = str(error.retry_after)
     body["documentation"] = documentation
+    if isinstance(error, e.TransactionalPublishFailed):
+        body["errors"] = [render_problem(p) for p in error.problems]
     if isinstance(error, e.InvalidRequest) and error.problems:
         body["validationErrors"] = [
             {"message": p.message, "errorcode": p.code, **({"path": p.path} if p.path else {})}
@@ -98,13 +104,15 @@ ERROR_SCHEMA: dict[str, Any] = {
     "title": "Error",
     "type": "object",
     "description": "SFMC's error envelope. `validationErrors` name each member or parameter at fault; "
-    "`retryAfter` comes only from a control-plane fault rule.",
+    "`retryAfter` comes only from a control-plane fault rule; `errors` (transactional/create refused) "
+    "lists the publish checks' problems as a publish status does.",
     "required": ["message", "errorcode", "documentation"],
     "properties": {
         "message": {"type": "string"},
         "errorcode": {"type": "integer"},
         "documentation": {"type": "string"},
         "retryAfter": {"type": "integer"},
+        "errors": {"type": "array", "items": PROBLEM_SCHEMA},
         "validationErrors": {
             "type": "array",
             "items": {

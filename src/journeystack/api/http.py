@@ -41,6 +41,11 @@ class ApiResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def empty_response() -> ApiResponse:
+    """A 200 with no body (Content-Length 0), as SFMC documents stop and event-definition DELETE."""
+    return ApiResponse(status=200, body=b"")
+
+
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> ApiResponse:
     return ApiResponse(status=status, body=orjson.dumps(payload), headers=headers or {})
 

@@ -112,7 +112,8 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
         "description": success if isinstance(success, str) else success.description,
         "headers": _HEADERS,
     }
-    if route.status != 304:
+    # A success declared as an Answer without a schema has no body (stop, event-definition DELETE).
+    if route.status != 304 and not (isinstance(success, Answer) and success.schema is None):
         schema = {} if route.response_schema is None else _schema_ref(route.response_schema, components)
         ok["content"] = _body(schema, route.media_type)
     if route.links:

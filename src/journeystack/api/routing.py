@@ -31,6 +31,10 @@ class Answer:
     media_type: str = JSON
 
 
+# The success of a route that answers an empty 200, as SFMC documents stop and event-definition DELETE.
+EMPTY_OK = Answer("OK, with no body (as SFMC documents it).")
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     method: str

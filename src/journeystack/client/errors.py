@@ -14,8 +14,9 @@
     ├── OperationFailedError         a publish ended in status Error (`status.errors` say why)
     └── OperationTimeoutError        a publish or validate still ran when the timeout came
 
-The class is chosen by errorcode first (SFMC answers a missing event definition with a 400 whose
-errorcode is 30003), then by status.
+The class is chosen by errorcode first, then by status; SFMC answers a missing event definition
+(GET, PUT or DELETE of eventDefinitions/{id} or key:{key}) with a 400 and no usable errorcode, which
+is a NotFoundError too.
 """
 
 from __future__ import annotations
@@ -116,6 +117,12 @@ class OperationTimeoutError(ClientError):
         self.last = last
 
 
+def _names_one_event(url: str) -> bool:
+    path = url.split("?", 1)[0].rstrip("/").lower()
+    head, _, last = path.rpartition("/")
+    return head.endswith("/interaction/v1/eventdefinitions") and bool(last)
+
+
 def error_for(status: int, body: Any, *, method: str, url: str, retry_after: str | None = None) -> SfmcError:
     """The exception for an error answer."""
     envelope = body if isinstance(body, dict) else {}
@@ -127,7 +134,7 @@ def error_for(status: int, body: Any, *, method: str, url: str, retry_after: str
     kind: type[SfmcError]
     if errorcode == 30000:
         kind = StaleModifiedDateError
-    elif errorcode == 30003 or status == 404:
+    elif errorcode == 30003 or status == 404 or (status == 400 and not errorcode and _names_one_event(url)):
         kind = NotFoundError
     elif status == 409:
         kind = NotEditableError if errorcode == 409 else ConflictError

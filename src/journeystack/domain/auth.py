@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 
 from journeystack.errors import InvalidClient, UnauthorizedClient, UnsupportedGrantType
@@ -30,6 +31,14 @@ ALL_SCOPES = (
 )
 
 
+def package_user_id(client_id: str) -> int:
+    """The numeric user id of an installed package's API user: what SFMC writes where it names a
+    user (event definitions' `createdBy`/`modifiedBy`, audit entries' `user.userId`, SOAP
+    AccountUser `ID`), always an integer there. Derived from the client id, so it is the same in
+    every process and after every restart, and distinct packages practically never share one."""
+    return 10_000_000 + zlib.crc32(client_id.encode("utf-8")) % 90_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class InstalledPackage:
     """An API integration that may request tokens for the business units (MIDs) it lists."""
@@ -41,6 +50,10 @@ class InstalledPackage:
     # Signs custom-activity calls (HS256) for journeys of its business units; None: the server's
     # default secret (JOURNEYSTACK_JWT_SIGNING_SECRET, or one `serve` generates and prints).
     jwt_signing_secret: str | None = None
+
+    @property
+    def user_id(self) -> int:
+        return package_user_id(self.client_id)
 
 
 @dataclass(frozen=True, slots=True)

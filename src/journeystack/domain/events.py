@@ -41,6 +41,16 @@ def check_key(key: str) -> None:
         )
 
 
+def updated_body(body: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """An event's members after an update of `changes`. A schema sent again without its id keeps the
+    event's data extension (SFMC's update answer names it: mcdev's recorded put-response.json)."""
+    merged = {**body, **changes}
+    schema, before = changes.get("schema"), body.get("schema")
+    if isinstance(schema, dict) and "id" not in schema and isinstance(before, dict) and "id" in before:
+        merged["schema"] = {**schema, "id": before["id"]}
+    return merged
+
+
 def with_data_extension(body: dict[str, Any], *, name: str, new_id: str) -> dict[str, Any]:
     """An event defined by a `schema` gets a data extension of its own (SFMC creates one)."""
     schema = body.get("schema")

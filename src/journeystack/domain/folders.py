@@ -142,6 +142,28 @@ def renamed(current: Folder, *, name: str | None, description: str | None, now_m
     )
 
 
+# What a folder made for a journey whose categoryId named none is called (a recording or another
+# tenant's export names folders by id only).
+STAND_IN_DESCRIPTION = "Made to hold journeys saved with this categoryId, which named no folder here."
+
+
+def stand_in_folder(*, mid: int, folder_id: int, root_id: int, object_id: str, now_ms: int) -> Folder:
+    """The journey folder `folder_id` below the root journey folder, made when a journey that names
+    it is loaded with missing folders created (control-plane seeding, snapshot import)."""
+    return Folder(
+        mid=mid,
+        id=folder_id,
+        parent_id=root_id,
+        name=f"Folder {folder_id}",
+        content_type=JOURNEY_CONTENT_TYPE,
+        customer_key=None,
+        description=STAND_IN_DESCRIPTION,
+        object_id=object_id,
+        created_ms=now_ms,
+        modified_ms=now_ms,
+    )
+
+
 def name_taken(name: str) -> FolderNameTaken:
     return FolderNameTaken(f"A folder named {name} already exists in the parent folder.", "Name")
 

@@ -18,14 +18,17 @@ from journeystack.errors import (
     Problem,
     SpecValidationFailed,
     StaleModifiedDate,
+    TransactionalHasNoVersions,
     VersionNotEditable,
 )
 
 from .dates import parse_canonical
 from .ids import IdGenerator
 from .limits import Limits
+from .runtime.plan import activity_id
 from .runtime.records import JourneyStats
 from .spec import bounded, check_structure, event_reference
+from .spec.schemas import activity_schema
 
 
 class Status(StrEnum):
@@ -54,6 +57,9 @@ def _spec_defaults() -> dict[str, Any]:
         "defaults": {"properties": {}},
         "metaData": {},
         "executionMode": "Production",
+        # SFMC's answers always carry these two (recorded: "" or the channel sent; "Draft").
+        "channel": "",
+        "scheduledStatus": "Draft",
     }
 
 
@@ -165,6 +171,86 @@ def trigger_event_reference(definition: JourneyDefinition) -> tuple[str | None, 
     return reference.key, reference.event_id.lower() if reference.event_id is not None else None
 
 
+def with_server_members(
+    definition: JourneyDefinition, journey_id: str, *, event_id: str | None = None
+) -> JourneyDefinition:
+    """The definition with the members SFMC adds when it stores a journey version (an activity or
+    trigger that already carries one keeps it as sent):
+
+    - every activity and trigger an `id`: derived from the journey id and its key (the engine's
+      `activity_id`), so the same activity keeps its id in every version of the journey and a GET,
+      the engine's history and a publish status all name it the same;
+    - every activity its argument `schema` (domain/spec/schemas.py);
+    - the entry trigger's `metaData.eventDefinitionId`, when it names its event by key alone and
+      `event_id` (that event definition's id) is known: mcdev finds a journey's event by id only.
+    """
+    spec = dict(definition.spec)
+    activities = spec.get("activities")
+    if isinstance(activities, list):
+        spec["activities"] = [_completed(a, journey_id, schema=True) for a in activities]
+    triggers = spec.get("triggers")
+    if isinstance(triggers, list):
+        completed = [_completed(t, journey_id, schema=False) for t in triggers]
+        reference = event_reference(spec)
+        if event_id is not None and reference is not None and reference.event_id is None:
+            trigger = completed[reference.index]
+            meta = trigger.get("metaData")
+            trigger["metaData"] = {**(meta if isinstance(meta, dict) else {}), "eventDefinitionId": event_id}
+        spec["triggers"] = completed
+    return replace(definition, spec=spec)
+
+
+def _completed(element: Any, journey_id: str, *, schema: bool) -> Any:
+    if not isinstance(element, dict):
+        return element
+    done = dict(element)
+    if not (isinstance(done.get("id"), str) and done["id"]):
+        done["id"] = activity_id(journey_id, done)
+    if schema and not isinstance(done.get("schema"), dict):
+        done["schema"] = activity_schema(done.get("type"))
+    return done
+
+
+def activity_ids(definition: JourneyDefinition) -> dict[str, str]:
+    """The id of each activity with a key and an id, by key."""
+    activities = definition.spec.get("activities")
+    return {
+        a["key"]: a["id"]
+        for a in (activities if isinstance(activities, list) else [])
+        if isinstance(a, dict) and isinstance(a.get("key"), str) and isinstance(a.get("id"), str)
+    }
+
+
+# Definition types whose journeys carry `stats` on every GET in SFMC's recorded answers (and in the
+# answers to POST and PUT, where a Draft's are zero); a Transactional journey's only with extras=stats.
+_STATS_ALWAYS = frozenset({"multistep", "quicksend"})
+
+
+def is_transactional(definition_type: str) -> bool:
+    return definition_type.lower() == "transactional"
+
+
+# SFMC's refusal of a PUT on a Published transactional-send journey (mcdev pauses it first).
+TRANSACTIONAL_PUBLISHED = "Cannot update transactional-send journey in Published status."
+
+
+def carries_stats(definition_type: str) -> bool:
+    return definition_type.lower() in _STATS_ALWAYS
+
+
+def parse_status(text: str) -> Status | None:
+    """A status named in a query, whatever its case; None when it names none."""
+    return next((s for s in Status if s.value.lower() == text.strip().lower()), None)
+
+
+def tag_names(spec: dict[str, Any]) -> list[str]:
+    """The tags a Journey Spec carries (`tags`: names, or objects with a `name`, as SFMC lists
+    them), lower-cased, once each, sorted: what the list's `tag` filter matches."""
+    tags = spec.get("tags")
+    names = {(t.get("name") if isinstance(t, dict) else t) for t in (tags if isinstance(tags, list) else [])}
+    return sorted({n.strip().lower() for n in names if isinstance(n, str) and n.strip()})
+
+
 def _canonical(value: str | None, allowed: tuple[str, ...]) -> str | None:
     """SFMC's spelling of an enum member it parses ignoring case (entryMode, definitionType), as it
     answers and as the engine and snapshots compare it; anything else as sent, for the checks."""
@@ -199,7 +285,15 @@ class JourneyVersion:
 
     @property
     def editable(self) -> bool:
-        return self.status is Status.DRAFT and self.operation_id is None
+        """Whether a PUT may change it: a Draft, or a Paused transactional-send journey (which has
+        no versions, so SFMC updates it in place while it is paused), with no operation in flight."""
+        if self.operation_id is not None:
+            return False
+        return self.status is Status.DRAFT or (self.status is Status.PAUSED and self.transactional)
+
+    @property
+    def transactional(self) -> bool:
+        return is_transactional(self.definition.definition_type)
 
 
 def readable(version: JourneyVersion | None) -> TypeGuard[JourneyVersion]:
@@ -242,8 +336,12 @@ def next_version(
 ) -> JourneyVersion:
     """Version n+1 of an existing journey, the way POST of a known key makes one.
 
-    Raises DraftVersionExists when the latest version is still a Draft (edit that one instead).
+    Raises TransactionalHasNoVersions when either is a transactional-send journey (SFMC keeps one
+    version of those and updates it in place), DraftVersionExists when the latest version is still
+    a Draft (edit that one instead).
     """
+    if latest.transactional or is_transactional(definition.definition_type):
+        raise TransactionalHasNoVersions()
     if latest.status is Status.DRAFT:
         raise DraftVersionExists()
     return JourneyVersion(
@@ -272,6 +370,8 @@ def check_update(current: JourneyVersion, definition: JourneyDefinition, seen_mo
     different modifiedDate), NoChange (nothing would change).
     """
     if not current.editable:
+        if current.transactional and current.status is Status.PUBLISHED and current.operation_id is None:
+            raise VersionNotEditable(TRANSACTIONAL_PUBLISHED)
         raise VersionNotEditable()
     seen_ms = parse_canonical(seen_modified) if isinstance(seen_modified, str) else None
     if seen_ms is None or seen_ms != current.modified_ms:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from journeystack.errors import InvalidRequest, InvalidStateTransition, NotFound, Problem
+from journeystack.errors import InvalidRequest, InvalidStateTransition, NotFound, NotStandardJourney, Problem
 
 from .journey import RUNNING as RUNNING  # re-exported; its one home is domain/journey.py
 from .journey import JourneyVersion, Status
@@ -52,6 +52,28 @@ def check_transition(version: JourneyVersion | None, verb: str) -> JourneyVersio
     if version.operation_id is not None and verb in ("publish", "validate"):
         raise InvalidStateTransition("An operation is already in process for this interaction version.")
     return version
+
+
+def check_routes_kind(version: JourneyVersion, verb: str, *, transactional_route: bool) -> None:
+    """Transactional-send journeys are published, paused and resumed through SFMC's
+    transactional/create, /pause and /resume, and only they are: SFMC documents the standard pause
+    and resume for standard journeys only.
+
+    Raises NotStandardJourney naming the route to use.
+    """
+    if version.transactional and not transactional_route:
+        raise NotStandardJourney(
+            [Problem(f"A transactional-send journey is {verb}d with POST /interaction/v1/interactions/"
+                     f"transactional/{verb}; this route {verb}s standard journeys only.", 10005, "definitionType")],
+            message=f"Cannot {verb} a transactional-send journey here: use transactional/{verb}.",
+        )  # fmt: skip
+    if transactional_route and not version.transactional:
+        route = {"create": "publishAsync", "pause": "pause", "resume": "resume"}[verb]
+        raise NotStandardJourney(
+            [Problem(f"transactional/{verb} is for transactional-send journeys only; this one is "
+                     f"{version.definition.definition_type}: use {route}.", 10005, "definitionId")],
+            message=f"transactional/{verb} is for transactional-send journeys only: use {route}.",
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

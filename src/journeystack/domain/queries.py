@@ -1,4 +1,19 @@
-"""The journey list query: filters, ordering and paging, validated before storage sees them."""
+"""The journey list query: filters, ordering and paging, validated before storage sees them.
+
+Which versions a list holds (SFMC's GET /interactions, "the most recent version of each journey
+that matches the filter criteria"), in order of precedence:
+
+- `journey_id`: every version of that journey;
+- `status`: of each journey, the most recent version in that status (the only one, with
+  `most_recent_version_only` false: every version in it);
+- `version_number`: that version of each journey (not Deleted);
+- `most_recent_or_running`: the most recent version of each journey and every running one;
+- `most_recent_version_only` (the default): the most recent version of each journey not Deleted;
+- otherwise every version.
+
+Each of the others (key, name or description, definition type, workflow API version, tag) then
+narrows what that gives.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +49,11 @@ class JourneyQuery:
     name_or_description: str | None = None
     definition_type: str | None = None
     workflow_api_version: float | None = None
+    # SFMC's other list filters (issue 13): one version number of every journey; a tag its version
+    # carries (lower-cased); and the most recent version plus every running one of each journey.
+    version_number: int | None = None
+    tag: str | None = None
+    most_recent_or_running: bool = False
     order_by: OrderColumn = OrderColumn.MODIFIED_DATE
     descending: bool = True
 

@@ -12,14 +12,25 @@ order given, so the only thing they are observable through, ordering, survives t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, NoReturn
 
+import orjson
+
 from journeystack.errors import InvalidSnapshot, Problem
 
+from .folders import (
+    FIRST_FOLDER_ID,
+    JOURNEY_CONTENT_TYPE,
+    ROOT_PARENT_ID,
+    category_of,
+    root_journey_folder,
+    stand_in_folder,
+)
+from .queries import MAX_BIG_INTEGER as MAX_FOLDER_ID
 from .snapshot_rows import ROW_RULES
 
 FORMAT = "journeystack-snapshot"
@@ -231,3 +242,37 @@ def _value_problem(column: ColumnInfo, value: Any) -> str | None:
 
 def _refuse(problems: list[Problem]) -> NoReturn:
     raise InvalidSnapshot(problems)
+
+
+def with_missing_journey_folders(snapshot: Snapshot, *, now_ms: int, new_id: Callable[[], str]) -> Snapshot:
+    """The snapshot with a journey folder for every categoryId its journeys name that none of its
+    folders has (an export from another tenant, or rows written by hand): `Folder <id>` below its
+    business unit's root journey folder, the root made too when the snapshot has none. Called only
+    when the import asks for it; otherwise such journeys keep naming a folder that does not exist."""
+    folder_rows = list(snapshot.tables.get("folders", []))
+    known = {row["id"] for row in folder_rows}
+    roots = {
+        row["mid"]: row
+        for row in folder_rows
+        if row["parent_id"] == ROOT_PARENT_ID and str(row["content_type"]).lower() == JOURNEY_CONTENT_TYPE
+    }
+    wanted: dict[int, int] = {}  # category -> mid
+    for row in snapshot.tables.get("journeys", []):
+        spec = orjson.loads(row["spec"])
+        category = category_of(spec) if isinstance(spec, dict) else None
+        if category is not None and 0 < category <= MAX_FOLDER_ID and category not in known:
+            wanted.setdefault(category, row["mid"])
+    if not wanted:
+        return snapshot
+    next_id = max([FIRST_FOLDER_ID - 1, *known, *wanted]) + 1
+    for category, mid in sorted(wanted.items()):
+        if mid not in roots:
+            root = root_journey_folder(mid=mid, folder_id=next_id, object_id=new_id(), now_ms=now_ms)
+            roots[mid] = asdict(root)
+            folder_rows.append(roots[mid])
+            next_id += 1
+        folder = stand_in_folder(
+            mid=mid, folder_id=category, root_id=roots[mid]["id"], object_id=new_id(), now_ms=now_ms
+        )
+        folder_rows.append(asdict(folder))
+    return Snapshot(mid=snapshot.mid, tables={**snapshot.tables, "folders": folder_rows})

@@ -3,7 +3,7 @@ directory of them (journeystack's export layout or mcdev's `retrieve/` layout) i
 
 A journey file is one version of a journey as the server answers it, minus everything that names
 one server's objects rather than the journey: its ids and dates, server-assigned activity and
-trigger ids, the trigger's eventDefinitionId (the key stays) and categoryId, which becomes
+trigger ids and activity argument schemas, the trigger's eventDefinitionId (the key stays) and categoryId, which becomes
 `folderPath` ("my journeys/Campaigns"). It keeps `version` and `status`. Files are written with a
 fixed member order and two-space indentation, so the same journey always gives the same bytes and
 a change shows in git as the lines it changed.
@@ -87,11 +87,7 @@ def journey_document(
     category = wire.get("categoryId")
     if isinstance(category, int) and category in folder_paths:
         document[FOLDER_PATH] = folder_paths[category]
-    document = orjson.loads(orjson.dumps(document))  # a deep copy to edit
-    for member in ("triggers", "activities", "goals", "exits"):
-        for element in document.get(member) or []:
-            if isinstance(element, dict):
-                element.pop("id", None)  # assigned by SFMC to each activity and trigger
+    document = _without_assigned(document)
     for trigger in document.get("triggers") or []:
         if not isinstance(trigger, dict):
             continue
@@ -107,6 +103,19 @@ def journey_document(
     return result
 
 
+def _without_assigned(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of `document` without what SFMC assigns inside it: the id of each activity and
+    trigger, and the argument schema of each activity."""
+    copy: dict[str, Any] = orjson.loads(orjson.dumps(document))
+    for member in ("triggers", "activities", "goals", "exits"):
+        for element in copy.get(member) or []:
+            if isinstance(element, dict):
+                element.pop("id", None)
+                if member == "activities":
+                    element.pop("schema", None)
+    return copy
+
+
 def event_document(wire: Mapping[str, Any]) -> dict[str, Any]:
     """The file form of an event definition as the server answered it."""
     document = {name: value for name, value in wire.items() if name not in _EVENT_INSTANCE}
@@ -120,7 +129,9 @@ def journey_content(document: Mapping[str, Any]) -> dict[str, Any]:
     """What two versions must share to be the same journey: the file form without version, status
     and what names one server (an mcdev file keeps ids and dates)."""
     return {
-        k: v for k, v in document.items() if k not in _JOURNEY_INSTANCE and k not in ("version", "status")
+        k: v
+        for k, v in _without_assigned(document).items()
+        if k not in _JOURNEY_INSTANCE and k not in ("version", "status")
     }
 
 

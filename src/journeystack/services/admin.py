@@ -8,7 +8,9 @@ from typing import Any, Protocol
 
 import orjson
 
-from journeystack.domain.snapshot import build_document, parse_snapshot
+from journeystack.domain.clock import Clock, SystemClock
+from journeystack.domain.ids import IdGenerator, RandomIds
+from journeystack.domain.snapshot import build_document, parse_snapshot, with_missing_journey_folders
 from journeystack.errors import InvalidSnapshot, Problem, StoreNotReady
 from journeystack.storage.ports import WriteConflict
 from journeystack.storage.state import Cleared, StateStore
@@ -60,15 +62,29 @@ def export_snapshot(store: StateStore, mid: int | None) -> dict[str, Any]:
     return build_document(mid, store.export(mid))
 
 
-def import_snapshot(store: StateStore, raw: Any, *, mid: int | None = None) -> ImportResult:
+def import_snapshot(
+    store: StateStore,
+    raw: Any,
+    *,
+    mid: int | None = None,
+    create_missing_folders: bool = False,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+) -> ImportResult:
     """Replace the state a snapshot covers by the snapshot's, in one transaction.
 
-    `mid`, when given, is the business unit the caller expects the document to cover. Raises
-    InvalidSnapshot for a document that is not a valid snapshot or whose rows break a uniqueness rule
-    of the store (e.g. a business unit's snapshot whose ids another business unit now uses); either
-    way nothing has changed.
+    `mid`, when given, is the business unit the caller expects the document to cover. With
+    `create_missing_folders`, every categoryId a journey names that no folder of the snapshot has
+    gets a journey folder (domain `with_missing_journey_folders`), so an export from a real tenant
+    loads as it is. Raises InvalidSnapshot for a document that is not a valid snapshot or whose rows
+    break a uniqueness rule of the store (e.g. a business unit's snapshot whose ids another business
+    unit now uses); either way nothing has changed.
     """
     snapshot = parse_snapshot(raw, store.schema(), mid=mid)
+    if create_missing_folders:
+        snapshot = with_missing_journey_folders(
+            snapshot, now_ms=(clock or SystemClock()).now_ms(), new_id=(ids or RandomIds()).new_id
+        )
     try:
         cleared, inserted = store.replace(snapshot)
     except WriteConflict as conflict:

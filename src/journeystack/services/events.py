@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from journeystack.domain.events import EventDefinition, check_key, with_data_extension
+from journeystack.domain.events import EventDefinition, check_key, updated_body, with_data_extension
 from journeystack.domain.journey import RUNNING, Status
 from journeystack.domain.queries import Page
-from journeystack.errors import EventDefinitionExists, EventDefinitionInUse, EventDefinitionNotFound
+from journeystack.errors import EventDefinitionExists, EventDefinitionInUse, NoSuchEventDefinition
 from journeystack.storage.ports import UnitOfWork, WriteConflict
 
 from .context import ServiceContext
@@ -48,14 +48,14 @@ def create_event_definition(
 def _find(uow: UnitOfWork, mid: int, key: str | None, event_id: str | None) -> EventDefinition:
     found = uow.events.get(mid, key=key, event_id=event_id)
     if found is None:
-        raise EventDefinitionNotFound()
+        raise NoSuchEventDefinition()
     return found
 
 
 def get_event_definition(
     ctx: ServiceContext, mid: int, *, key: str | None = None, event_id: str | None = None
 ) -> tuple[EventDefinition, int, int]:
-    """The event definition and how many journeys use it (any status, running). Raises EventDefinitionNotFound."""
+    """The event definition and how many journeys use it (any status, running). Raises NoSuchEventDefinition."""
     with ctx.uow() as uow:
         event = _find(uow, mid, key, event_id)
         return event, *_usage(uow, event)
@@ -89,7 +89,7 @@ def update_event_definition(
     event_id: str | None = None,
     user: str = SYSTEM_USER,
 ) -> EventDefinition:
-    """Apply the changed members. Raises EventDefinitionNotFound, EventDefinitionInUse, EventDefinitionExists."""
+    """Apply the changed members. Raises NoSuchEventDefinition, EventDefinitionInUse, EventDefinitionExists."""
     with ctx.uow(write=True) as uow:
         event = _find(uow, mid, key, event_id)
         if uow.journeys.count_using_event(mid, event.key, event.id, _USING):
@@ -101,7 +101,7 @@ def update_event_definition(
             key=new_key or event.key,
             name=new_name or event.name,
             type=new_type or event.type,
-            body={**event.body, **changes},
+            body=updated_body(event.body, changes),
             modified_ms=max(ctx.clock.now_ms(), event.modified_ms + 1),
             modified_by=user,
         )
@@ -116,7 +116,7 @@ def update_event_definition(
 def delete_event_definition(
     ctx: ServiceContext, mid: int, *, key: str | None = None, event_id: str | None = None
 ) -> None:
-    """Raises EventDefinitionNotFound, EventDefinitionInUse."""
+    """Raises NoSuchEventDefinition, EventDefinitionInUse."""
     with ctx.uow(write=True) as uow:
         event = _find(uow, mid, key, event_id)
         if uow.journeys.count_using_event(mid, event.key, event.id, _USING):

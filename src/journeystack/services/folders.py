@@ -98,19 +98,42 @@ def update_folder(
 
 
 def assign_category(
-    ctx: ServiceContext, uow: UnitOfWork, mid: int, definition: JourneyDefinition
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    mid: int,
+    definition: JourneyDefinition,
+    *,
+    create_missing: bool = False,
 ) -> JourneyDefinition:
     """The definition with its folder settled, inside the write unit of work that saves it.
 
     A categoryId must name a journey folder of the business unit (CategoryNotFound, a 400,
     otherwise); a journey saved without one goes into the root journey folder, as journeys made
-    in SFMC's UI do. SFMC's documentation is silent on both (docs/differences.md).
+    in SFMC's UI do. SFMC's documentation is silent on both (docs/differences.md). With
+    `create_missing` (control-plane seeding only, never a plain POST), a categoryId that names no
+    folder at all gets a journey folder of that id below the root journey folder.
     """
     category = rules.category_of(definition.spec)
     if category is None:
         root = root_journey_folder(ctx, uow, mid)
         return replace(definition, spec={**definition.spec, "categoryId": root.id})
-    rules.check_category(category, uow.folders.get(mid, category))
+    found = uow.folders.get(mid, category)
+    if found is None and create_missing:
+        found = _stand_in(ctx, uow, mid, category)
+    rules.check_category(category, found)
     if definition.spec.get("categoryId") != category:  # 6298.0 is stored as 6298
         return replace(definition, spec={**definition.spec, "categoryId": category})
     return definition
+
+
+def _stand_in(ctx: ServiceContext, uow: UnitOfWork, mid: int, folder_id: int) -> Folder | None:
+    """A journey folder of this id below the root, or None when the id is another business unit's."""
+    root = root_journey_folder(ctx, uow, mid)
+    folder = rules.stand_in_folder(
+        mid=mid, folder_id=folder_id, root_id=root.id, object_id=ctx.ids.new_id(), now_ms=ctx.clock.now_ms()
+    )
+    try:
+        uow.folders.add(folder)
+    except WriteConflict:
+        return None
+    return folder

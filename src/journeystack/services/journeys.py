@@ -19,7 +19,7 @@ from journeystack.errors import (
     StaleModifiedDate,
     VersionNotEditable,
 )
-from journeystack.storage.ports import TooMuchToRead, WriteConflict
+from journeystack.storage.ports import TooMuchToRead, UnitOfWork, WriteConflict
 
 from . import calls
 from .context import ServiceContext
@@ -29,24 +29,32 @@ SYSTEM_USER = "journeystack"
 
 
 def create_journey(
-    ctx: ServiceContext, mid: int, definition: JourneyDefinition, *, user: str = SYSTEM_USER
+    ctx: ServiceContext,
+    mid: int,
+    definition: JourneyDefinition,
+    *,
+    user: str = SYSTEM_USER,
+    create_missing_folders: bool = False,
 ) -> JourneyVersion:
     """Create a journey, or version n+1 when the key exists and its latest version is not Draft.
 
     Raises SpecValidationFailed (Journey Spec save checks), CategoryNotFound (categoryId names no
-    journey folder; without one the journey goes into the root journey folder), DraftVersionExists (errorcode 30004) when
+    journey folder; without one the journey goes into the root journey folder; with
+    `create_missing_folders`, as control-plane seeding asks, one that names no folder gets one),
+    DraftVersionExists (errorcode 30004) when
     the latest version is a Draft: SFMC's docs are silent; journeystack refuses rather than overwrite
     (docs/differences.md).
     """
     rules.check_savable(definition, ctx.limits)
     with ctx.uow(write=True) as uow:
-        definition = assign_category(ctx, uow, mid, definition)
+        definition = assign_category(ctx, uow, mid, definition, create_missing=create_missing_folders)
         latest = uow.journeys.latest(mid, key=definition.key)
         now = ctx.clock.now_ms()
         if latest is None:
             version = rules.first_version(definition, mid=mid, ids=ctx.ids, now_ms=now)
         else:
             version = rules.next_version(latest, definition, ids=ctx.ids, now_ms=now)
+        version = replace(version, definition=_with_server_members(uow, mid, definition, version.id))
         try:
             uow.journeys.add(version)
         except WriteConflict:
@@ -56,6 +64,15 @@ def create_journey(
         uow.commit()
     calls.lifecycle_later(ctx, version, "save")
     return version
+
+
+def _with_server_members(
+    uow: UnitOfWork, mid: int, definition: JourneyDefinition, journey_id: str
+) -> JourneyDefinition:
+    """`rules.with_server_members`, with the id of the event definition the trigger names by key."""
+    event_key, event_id = rules.trigger_event_reference(definition)
+    found = uow.events.get(mid, key=event_key) if event_key is not None and event_id is None else None
+    return rules.with_server_members(definition, journey_id, event_id=found.id if found else None)
 
 
 def get_journey(
@@ -87,12 +104,13 @@ def read_journey(
     with_stats: bool = False,
 ) -> StoredJourney:
     """`get_journey`, with the Journey Spec document left as stored (for answering a GET), and the
-    version's population stats when asked."""
+    version's population stats when asked, or always for the definition types whose GETs carry
+    them in SFMC's answers (`rules.carries_stats`)."""
     with ctx.uow() as uow:
         found = uow.journeys.stored(mid, version, key=key, journey_id=journey_id)
         if found is None or not rules.readable(found.version):
             raise CriteriaNotFound()
-        if with_stats:
+        if with_stats or rules.carries_stats(found.version.definition.definition_type):
             definition_id = found.version.definition_id
             found = replace(
                 found, stats=uow.runtime.stats([definition_id]).get(definition_id, JourneyStats())
@@ -167,6 +185,7 @@ def update_journey(
             raise InvalidRequest(
                 [Problem("key does not match the key of the journey being updated.", 10005, "key")]
             )
+        definition = _with_server_members(uow, mid, definition, current.id)
         seen_ms = rules.check_update(current, definition, seen_modified)
         new = rules.updated(current, definition, now_ms=ctx.clock.now_ms())
         if not uow.journeys.replace_if_unmodified(new, seen_ms):

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from journeystack.domain.audit import AuditAction, AuditEntry, entry_for
-from journeystack.domain.journey import JourneyVersion, Status, next_modified_ms, spec_document
+from journeystack.domain.journey import JourneyVersion, Status, activity_ids, next_modified_ms, spec_document
 from journeystack.domain.lifecycle import (
     DAY_MS,
     RUNNING,
@@ -18,11 +18,12 @@ from journeystack.domain.lifecycle import (
     OperationState,
     PauseOptions,
     allows,
+    check_routes_kind,
     check_transition,
     expiry_status,
 )
 from journeystack.domain.queries import Page
-from journeystack.domain.spec import SpecProblem, bounded, event_reference
+from journeystack.domain.spec import ERROR, SpecProblem, bounded, event_reference
 from journeystack.domain.spec.problems import EVENT_DEFINITION_NOT_FOUND
 from journeystack.errors import (
     CriteriaNotFound,
@@ -98,12 +99,26 @@ def get_operation(ctx: ServiceContext, mid: int, operation_id: str, kind: Operat
     return op
 
 
-def _problem(p: SpecProblem) -> OperationProblem:
+def operation_problems(problems: list[SpecProblem], target: JourneyVersion) -> tuple[OperationProblem, ...]:
+    """The publish checks' problems of `target` as its status document (or a refused
+    transactional/create) lists them."""
+    ids = activity_ids(target.definition)
+    return tuple(_problem(p, target, ids) for p in problems)
+
+
+def _problem(p: SpecProblem, target: JourneyVersion, ids: dict[str, str]) -> OperationProblem:
+    """A check's problem as the status document lists it. An activity's carries its key, id and type,
+    and an error also the version's definitionId, as SFMC's recorded publishStatus items do."""
     info: dict[str, Any] = {}
     if p.activity_key is not None:
         info["activityKey"] = p.activity_key
+        activity_id = ids.get(p.activity_key)
+        if activity_id is not None:
+            info["activityId"] = activity_id
     if p.activity_type is not None:
         info["activityType"] = p.activity_type
+    if p.activity_key is not None and p.level == ERROR:
+        info["definitionId"] = target.definition_id
     if p.path:
         info["path"] = p.path
     return OperationProblem(code=p.code, detail=p.message, level=p.level, info=info)
@@ -201,8 +216,8 @@ def _run(ctx: ServiceContext, op: Operation, worker: str) -> None:
                 uow.journeys.detach_operation(op.mid, op.journey_id, op.version, op.id)
         else:
             _, spec_errors, spec_warnings = checked
-            errors = tuple(_problem(p) for p in spec_errors) + _event_gone(uow, op, spec_errors)
-            warnings = tuple(_problem(p) for p in spec_warnings)
+            errors = operation_problems(spec_errors, target) + _event_gone(uow, op, spec_errors)
+            warnings = operation_problems(spec_warnings, target)
             finished = _finish(op, errors, warnings, now)
             if op.kind is OperationKind.PUBLISH:
                 _apply_publish(ctx, uow, target, finished, now)
@@ -334,6 +349,7 @@ def _many(
         if not versions or all(v.status is Status.DELETED for v in versions):
             raise NotFound()
         uow.journeys.lock_journey(mid, versions[0].id)
+        check_routes_kind(versions[-1], verb, transactional_route=False)
         source = Status.PUBLISHED if verb == "pause" else Status.PAUSED
         candidates = [v for v in uow.journeys.versions(mid, journey_id=versions[0].id) if v.status is source]
         if not candidates:
@@ -363,6 +379,8 @@ def _transition(
             uow.journeys.lock_journey(mid, found.id)
             found = _version(uow, mid, version, key=key, journey_id=journey_id)
         target = check_transition(found, verb)
+        if verb in ("pause", "resume"):
+            check_routes_kind(target, verb, transactional_route=False)
         done = _apply(uow, ctx, target, status, action, user, options)
         uow.commit()
     return done

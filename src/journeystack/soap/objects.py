@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping
 
-from journeystack.domain.auth import Grant
+from journeystack.domain.auth import Grant, package_user_id
 from journeystack.domain.dates import format_ms
 from journeystack.domain.folders import Folder
 
@@ -70,7 +69,7 @@ def account_user_record(grant: Grant) -> dict[str, object]:
     mcdev's user cache expects at least one user with an e-mail address; the address is in the
     reserved `.invalid` domain, so it can never reach anybody.
     """
-    user_id = 10_000_000 + zlib.crc32(grant.client_id.encode("utf-8")) % 90_000_000
+    user_id = package_user_id(grant.client_id)
     return {
         "Client.ID": grant.mid,
         "CreatedDate": format_ms(_INSTALLED_MS),

@@ -64,8 +64,9 @@ class JourneyRepository(Protocol):
         ...
 
     def replace_if_unmodified(self, new: JourneyVersion, seen_modified_ms: int) -> bool:
-        """Compare-and-swap: write `new` only if the stored row is still an editable Draft whose
-        modifiedDate is `seen_modified_ms`. True when written."""
+        """Compare-and-swap: write `new` only if the stored row still has `new`'s status (a Draft,
+        or a Paused transactional journey), no operation in flight, and modifiedDate
+        `seen_modified_ms`. True when written."""
         ...
 
     def set_status(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import json
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -14,6 +15,9 @@ from typing import Any
 import httpx
 
 from journeystack.client import AsyncClient, Client
+
+# What a snapshot document says it is (docs/control-plane.md); anything else seeds journeys.
+SNAPSHOT_FORMAT = "journeystack-snapshot"
 
 PREFIX = "/_journeystack"
 
@@ -269,23 +273,31 @@ class Journeystack:
         document: dict[str, Any] = self._admin.call("GET", "/snapshot", params={"mid": mid})
         return document
 
-    def seed(self, source: Mapping[str, Any] | str | Path) -> Any:
-        """Load state: a snapshot document, a snapshot file, or a directory of journeys as files
-        (`journeystack export`'s layout or mcdev's `retrieve/`), imported into `mid`.
+    def seed(
+        self, source: Mapping[str, Any] | list[Any] | str | Path, *, create_missing_folders: bool = False
+    ) -> Any:
+        """Load state: a snapshot (document or file), journeys as SFMC answers them (a journey, a list
+        of them, a list answer, or a file holding one of these: a recording), or a directory of
+        journeys as files (`journeystack export`'s layout or mcdev's `retrieve/`), into `mid`.
 
-        A snapshot replaces the state it covers; journeys as files are added. Raises
+        A snapshot replaces the state it covers; journeys are added. `create_missing_folders` makes a
+        journey folder for every categoryId that names none, so an export or recording from a real
+        tenant loads as it is (a directory's folders are made from their paths anyway). Raises
         ControlPlaneError when the server refuses, AssertionError when an import has problems."""
-        if isinstance(source, Mapping):
-            return self._admin.call("POST", "/snapshot", json=dict(source))
-        path = Path(source)
-        if path.is_dir():
-            from journeystack.files.transfer import import_tree
+        missing = {"createMissingFolders": "true"} if create_missing_folders else {}
+        if isinstance(source, str | Path):
+            path = Path(source)
+            if path.is_dir():
+                from journeystack.files.transfer import import_tree
 
-            report = import_tree(self.client(), path)
-            if report.problems:
-                raise AssertionError("importing " + str(path) + " failed:\n" + "\n".join(report.problems))
-            return report
-        return self._admin.call("POST", "/snapshot", content=path.read_bytes())
+                report = import_tree(self.client(), path)
+                if report.problems:
+                    raise AssertionError("importing " + str(path) + " failed:\n" + "\n".join(report.problems))
+                return report
+            source = json.loads(path.read_bytes())
+        if isinstance(source, Mapping) and source.get("format") == SNAPSHOT_FORMAT:
+            return self._admin.call("POST", "/snapshot", params=missing, json=dict(source))
+        return self._admin.call("POST", "/journeys", params={"mid": self.mid, **missing}, json=source)
 
     def info(self) -> dict[str, Any]:
         answer: dict[str, Any] = self._admin.call("GET", "/info")

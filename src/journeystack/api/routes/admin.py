@@ -12,9 +12,17 @@ from typing import TYPE_CHECKING, Any
 from journeystack import __version__
 from journeystack.domain.queries import MAX_BIG_INTEGER
 from journeystack.errors import InvalidRequest, InvalidSnapshot, Problem
-from journeystack.services import admin
+from journeystack.services import admin, journeys
 
-from ..http import ApiRequest, ApiResponse, json_response, parse_json_object, query_bool, query_int
+from ..http import (
+    ApiRequest,
+    ApiResponse,
+    json_response,
+    parse_json,
+    parse_json_object,
+    query_bool,
+    query_int,
+)
 from ..journal import JournalQuery
 from ..routing import Answer, Handler, Route
 from ..schemas.admin import (
@@ -36,11 +44,15 @@ from ..schemas.admin import (
     render_rule,
 )
 from ..schemas.common import FLAG, MID, TEXT, whole
+from ..schemas.journeys import JOURNEY_SCHEMA, journey_documents, parse_create, render_saved
+from .engine_admin import default_mid
 
 if TYPE_CHECKING:
     from ..control import ControlPlane
 
 PREFIX = "/_journeystack"
+# Who the audit log names for journeys the control plane seeds.
+SEEDING_USER = "journeystack (seed)"
 TAG = "control-plane"
 _STATUS_FILTER = re.compile(r"[1-5]([0-9][0-9]|xx)", re.IGNORECASE)
 DEFAULT_JOURNAL_LIMIT = 50
@@ -87,9 +99,22 @@ def routes(control: ControlPlane) -> list[Route]:
         except InvalidRequest as error:
             raise InvalidSnapshot(error.problems) from None
         result = admin.import_snapshot(
-            store, raw, mid=query_int(request.query, "mid", maximum=MAX_BIG_INTEGER)
-        )
+            store, raw, mid=query_int(request.query, "mid", maximum=MAX_BIG_INTEGER),
+            create_missing_folders=query_bool(request.query, "createMissingFolders", False),
+            clock=control.state.ctx.clock, ids=control.state.ctx.ids,
+        )  # fmt: skip
         return json_response(render_import(result))
+
+    def seed_journeys(request: ApiRequest) -> ApiResponse:
+        mid = query_int(request.query, "mid", maximum=MAX_BIG_INTEGER) or default_mid(control.state)
+        missing = query_bool(request.query, "createMissingFolders", False)
+        created = [
+            journeys.create_journey(
+                control.state.ctx, mid, parse_create(raw), user=SEEDING_USER, create_missing_folders=missing
+            )
+            for raw in journey_documents(parse_json(request.body, max_depth=depth))
+        ]
+        return json_response({"count": len(created), "items": [render_saved(v) for v in created]})
 
     def journal(request: ApiRequest) -> ApiResponse:
         q = request.query
@@ -175,8 +200,20 @@ def routes(control: ControlPlane) -> list[Route]:
               query=mid, response_schema=SNAPSHOT_SCHEMA, responses=bad),
         route("POST", "/snapshot", import_snapshot, "controlPlaneImportSnapshot",
               "Replace the state a snapshot covers by the snapshot's, in one transaction; a bad document "
-              "is refused (400, errorcode 90002) with nothing changed.", query=mid,
+              "is refused (400, errorcode 90002) with nothing changed; ?createMissingFolders=true makes a "
+              "journey folder for every categoryId its journeys name that none of its folders has.",
+              query={"mid": MID, "createMissingFolders": FLAG},
               request_schema=SNAPSHOT_SCHEMA, response_schema=IMPORT_SCHEMA, responses=bad),
+        route("POST", "/journeys", seed_journeys, "controlPlaneSeedJourneys",
+              "Create journeys from documents as SFMC answers them (one, a list, or a list answer's items), "
+              "each as POST /interactions does; ?createMissingFolders=true makes a journey folder for every "
+              "categoryId that names none (so recordings load verbatim); ?mid= defaults to the first package's.",
+              query={"mid": MID, "createMissingFolders": FLAG},
+              request_schema={"type": ["object", "array"]},
+              response_schema={"title": "SeededJourneys", "type": "object", "required": ["count", "items"],
+                               "properties": {"count": {"type": "integer", "minimum": 0},
+                                              "items": {"type": "array", "items": JOURNEY_SCHEMA}}},
+              responses={**bad, 409: "A journey's key has a Draft version already (errorcode 30004)."}),
         route("GET", "/journal", journal, "controlPlaneJournal",
               "The last calls, newest first, with secrets masked (the engine's outbound calls too); filter by "
               "path substring, status (429 or 4xx), mid, direction (inbound or outbound, any case); limit "

@@ -5,8 +5,8 @@ from __future__ import annotations
 from journeystack.domain.queries import MAX_PAGE_SIZE
 from journeystack.services import events
 
-from ..http import ApiRequest, ApiResponse, json_response, parse_json_object, query_int
-from ..routing import Route
+from ..http import ApiRequest, ApiResponse, empty_response, json_response, parse_json_object, query_int
+from ..routing import EMPTY_OK, Route
 from ..schemas.common import EXTRAS, PAGE, PAGE_SIZE, TEXT
 from ..schemas.events import (
     EVENT_DEFINITION_PAGE_SCHEMA,
@@ -65,10 +65,11 @@ def routes(state: AppState) -> list[Route]:
 
     def delete_event(request: ApiRequest) -> ApiResponse:
         events.delete_event_definition(ctx, request.mid, **_selector(request))
-        return json_response(True)
+        return empty_response()
 
     not_found = {
-        400: "Event definition not found (errorcode 30003; mcdev expects a 400), or a malformed request."
+        400: "Event definition not found (errorcode 0: mcdev expects a 400 without an errorcode), or a "
+        "malformed request."
     }
     in_use = {**not_found, 409: "Used by a running journey (30002) or key taken (30004)."}
     one = {"extras": EXTRAS}
@@ -111,7 +112,7 @@ def routes(state: AppState) -> list[Route]:
                   strict_scopes=("journeys_write",), request_schema=EventDefinitionUpdate,
                   response_schema=EVENT_DEFINITION_SCHEMA, responses=in_use, tag="events", links=links),
             Route("DELETE", f"{BASE}/{path}", delete_event, f"deleteEventDefinition{name}",
-                  "Delete an event definition.", strict_scopes=("journeys_delete",), response_schema={"const": True},
-                  responses=in_use, tag="events"),
+                  "Delete an event definition (an empty 200).", strict_scopes=("journeys_delete",),
+                  responses={**in_use, 200: EMPTY_OK}, tag="events"),
         ]  # fmt: skip
     return routes

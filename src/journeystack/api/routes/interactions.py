@@ -20,8 +20,8 @@ from ..schemas.journeys import (
     parse_create,
     parse_extras,
     parse_update,
-    render,
     render_page,
+    render_saved,
     render_stored,
 )
 from ..state import AppState
@@ -66,15 +66,28 @@ def user_of(request: ApiRequest) -> str:
     return request.grant.client_id if request.grant else "journeystack"
 
 
+# `$orderBy` columns. SFMC documents Performance without saying what it ranks by; journeystack keeps
+# no ranking of its own, so it lists by modifiedDate (docs/differences.md).
+_COLUMNS = {
+    "modifieddate": OrderColumn.MODIFIED_DATE,
+    "name": OrderColumn.NAME,
+    "performance": OrderColumn.MODIFIED_DATE,
+}
+
+
 def _order(raw: str | None) -> tuple[OrderColumn, bool]:
     if not raw:
         return OrderColumn.MODIFIED_DATE, True
     words = raw.replace(",", " ").split()
-    column = {"modifieddate": OrderColumn.MODIFIED_DATE, "name": OrderColumn.NAME}.get(words[0].lower())
+    column = _COLUMNS.get(words[0].lower())
     direction = words[1].lower() if len(words) > 1 else "asc"
     if column is None or direction not in ("asc", "desc") or len(words) > 2:
         raise InvalidRequest(
-            [Problem("$orderBy must be ModifiedDate or Name, then ASC or DESC.", 10005, "$orderBy")]
+            [
+                Problem(
+                    "$orderBy must be ModifiedDate, Name or Performance, then ASC or DESC.", 10005, "$orderBy"
+                )
+            ]
         )
     return column, direction == "desc"
 
@@ -110,6 +123,9 @@ def routes(state: AppState) -> list[Route]:
             name_or_description=q.get("nameordescription") or None,
             definition_type=q.get("definitiontype") or None,
             workflow_api_version=_api_version(q.get("specificapiversionnumber")),
+            version_number=query_int(q, "versionNumber"),
+            tag=(q.get("tag") or "").strip().lower() or None,
+            most_recent_or_running=query_bool(q, "mostRecentVersionOrRunningOnly", False),
             order_by=column,
             descending=descending,
         )
@@ -123,7 +139,7 @@ def routes(state: AppState) -> list[Route]:
     def create_interaction(request: ApiRequest) -> ApiResponse:
         definition = parse_create(parse_json_object(request.body, max_depth=depth))
         return json_response(
-            render(journeys.create_journey(ctx, request.mid, definition, user=user_of(request)))
+            render_saved(journeys.create_journey(ctx, request.mid, definition, user=user_of(request)))
         )
 
     def get_interaction(request: ApiRequest) -> ApiResponse:
@@ -148,7 +164,7 @@ def routes(state: AppState) -> list[Route]:
             path_key=request.params.get("key"),
             user=user_of(request),
         )
-        return json_response(render(updated))
+        return json_response(render_saved(updated))
 
     def delete_interaction(request: ApiRequest) -> ApiResponse:
         journey_id = journeys.delete_journey(
@@ -170,11 +186,15 @@ def routes(state: AppState) -> list[Route]:
     delete_responses = {404: "Interaction not found.", 409: "The version is running (errorcode 30002)."}
     list_query = {
         "$page": PAGE, "$pageSize": PAGE_SIZE, "mostRecentVersionOnly": FLAG, "id": TEXT, "key": TEXT,
-        "status": TEXT, "nameOrDescription": TEXT, "definitionType": TEXT,
+        "status": {"type": "string", "description": "Any case; each journey's most recent version in it."},
+        "nameOrDescription": TEXT, "definitionType": TEXT,
         "specificApiVersionNumber": {"type": "number"},
-        "$orderBy": {"type": "string", "pattern": "^(ModifiedDate|Name)( (ASC|DESC))?$",
-                     "description": "Any case; ModifiedDate DESC when absent."},
+        "$orderBy": {"type": "string", "pattern": "^(ModifiedDate|Name|Performance)( (ASC|DESC))?$",
+                     "description": "Any case; ModifiedDate DESC when absent; Performance lists as ModifiedDate."},
         "extras": EXTRAS,
+        "versionNumber": VERSION_NUMBER,
+        "tag": {"type": "string", "description": "A tag name (any case)."},
+        "mostRecentVersionOrRunningOnly": FLAG,
     }  # fmt: skip
     one_query = {"versionNumber": VERSION_NUMBER, "extras": EXTRAS}
     version_query = {"versionNumber": VERSION_NUMBER}

@@ -9,8 +9,16 @@ from journeystack.errors import InvalidRequest, PauseTargetMissing, Problem
 from journeystack.services import lifecycle
 
 from ..errors import error_schema
-from ..http import ApiRequest, ApiResponse, json_response, parse_json_object, query_bool, query_int
-from ..routing import Answer, Route
+from ..http import (
+    ApiRequest,
+    ApiResponse,
+    empty_response,
+    json_response,
+    parse_json_object,
+    query_bool,
+    query_int,
+)
+from ..routing import EMPTY_OK, Answer, Route
 from ..schemas.common import FLAG, PAGE, PAGE_SIZE, VERSION_NUMBER
 from ..schemas.lifecycle import (
     AUDIT_PAGE_SCHEMA,
@@ -67,7 +75,7 @@ def routes(state: AppState) -> list[Route]:
         lifecycle.stop(
             ctx, request.mid, version=_required_version(request), user=user_of(request), **selector(request)
         )
-        return json_response(True)
+        return empty_response()
 
     def pause(request: ApiRequest) -> ApiResponse:
         raw = parse_json_object(request.body, max_depth=depth) if request.body.strip() else {}
@@ -108,7 +116,8 @@ def routes(state: AppState) -> list[Route]:
     accepted = {
         202: "Accepted; or, without versionNumber or allVersions, SFMC's error envelope (errorcode 10005) "
         "in a 202 all the same.",
-        400: "Malformed versionNumber, allVersions or pause options.",
+        400: "Malformed versionNumber, allVersions or pause options; or a transactional-send journey "
+        "(errorcode 10005: transactional/pause and /resume serve those).",
         **{k: v for k, v in transition.items() if k != 400},
     }
     accepted_body = {
@@ -148,8 +157,8 @@ def routes(state: AppState) -> list[Route]:
                   links={"Status": {"operationId": "validateStatus",
                                     "parameters": {"path.statusId": "$response.body#/statusId"}}}),
             Route("POST", f"{BASE}/stop/{path}", stop, f"stop{name}",
-                  "Stop a Published, Paused or Unpublished version (terminal).", strict_scopes=("journeys_aspr",),
-                  query=one, required_query=("versionNumber",), response_schema={"const": True}, responses=transition, tag="lifecycle"),
+                  "Stop a Published, Paused or Unpublished version (terminal; an empty 200).", strict_scopes=("journeys_aspr",),
+                  query=one, required_query=("versionNumber",), responses={**transition, 200: EMPTY_OK}, tag="lifecycle"),
             Route("POST", f"{BASE}/pause/{path}", pause, f"pause{name}",
                   "Pause a Published version (202; errorcode 10005 in a 202 without versionNumber/allVersions).",
                   strict_scopes=("journeys_aspr",), query=pause_query, request_schema=pause_options,

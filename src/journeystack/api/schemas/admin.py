@@ -164,7 +164,8 @@ def render_info(
         "version": __version__,
         "store": settings.database_url_for_display(),
         "packages": [
-            {"clientId": p.client_id, "mids": list(p.mids), "scopes": sorted(p.scopes)} for p in packages
+            {"clientId": p.client_id, "userId": p.user_id, "mids": list(p.mids), "scopes": sorted(p.scopes)}
+            for p in packages
         ],
         "settings": {
             f"JOURNEYSTACK_{name.upper()}": shown.get(name) for name in _INFO_SETTINGS if name in shown
@@ -287,6 +288,7 @@ INFO_SCHEMA: dict[str, Any] = {
                 "items": closed(
                     {
                         "clientId": _TEXT,
+                        "userId": _INT,
                         "mids": {"type": "array", "items": _INT},
                         "scopes": {"type": "array", "items": _TEXT},
                     }

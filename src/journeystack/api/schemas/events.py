@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 
+from journeystack.domain.auth import package_user_id
 from journeystack.domain.dates import format_ms
 from journeystack.domain.events import KEY_PATTERN, EventDefinition
 from journeystack.domain.queries import Page
@@ -156,9 +157,9 @@ def render(event: EventDefinition, interaction_count: int, published_count: int)
         "name": event.name,
         "description": body.get("description") or "",
         "createdDate": format_ms(event.created_ms),
-        "createdBy": event.created_by,
+        "createdBy": package_user_id(event.created_by),
         "modifiedDate": format_ms(event.modified_ms),
-        "modifiedBy": event.modified_by,
+        "modifiedBy": package_user_id(event.modified_by),
         "mode": body.get("mode") or "Production",
         "eventDefinitionKey": event.key,
         "dataExtensionId": data_extension_id,
@@ -191,6 +192,8 @@ def render(event: EventDefinition, interaction_count: int, published_count: int)
 
 
 _TEXT: dict[str, Any] = {"type": "string"}
+# A package's user id (domain/auth.py: package_user_id), an integer as SFMC sends it.
+USER_ID: dict[str, Any] = {"type": "integer", "minimum": 0}
 # An event definition as `render` writes it; members the client sent beyond these follow them.
 EVENT_DEFINITION_SCHEMA: dict[str, Any] = {
     "title": "EventDefinition",
@@ -208,9 +211,9 @@ EVENT_DEFINITION_SCHEMA: dict[str, Any] = {
         "name": {"type": "string", "minLength": 1, "maxLength": 400},
         "description": _TEXT,
         "createdDate": SFMC_DATE,
-        "createdBy": _TEXT,
+        "createdBy": USER_ID,
         "modifiedDate": SFMC_DATE,
-        "modifiedBy": _TEXT,
+        "modifiedBy": USER_ID,
         "mode": _TEXT,
         "eventDefinitionKey": {"type": "string", "pattern": f"^{KEY_PATTERN.pattern}$"},
         "dataExtensionId": _TEXT,

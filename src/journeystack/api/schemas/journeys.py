@@ -17,10 +17,11 @@ from journeystack.domain.journey import (
     JourneyVersion,
     Status,
     StoredJourney,
+    carries_stats,
 )
 from journeystack.domain.queries import MAX_INTEGER, Page
 from journeystack.domain.runtime.records import JourneyStats
-from journeystack.errors import InvalidRequest, Problem
+from journeystack.errors import InvalidRequest, Problem, refused
 
 from .common import COUNT, GUID, SFMC_DATE, closed, page_of
 
@@ -319,6 +320,14 @@ def render(
     return wire
 
 
+def render_saved(version: JourneyVersion) -> dict[str, Any]:
+    """The answer to a POST or PUT: the version saved, with the `stats` SFMC's answers carry for its
+    definition type (`carries_stats`), all zero: only a Draft (or a paused Transactional journey,
+    which carries none) can be saved, and a Draft has no population."""
+    stats = JourneyStats() if carries_stats(version.definition.definition_type) else None
+    return render(version, stats=stats)
+
+
 def render_stored(stored: StoredJourney) -> bytes:
     """The same bytes as `orjson.dumps(render(version))`, the stored Journey Spec text spliced
     between the head and the tail instead of being parsed and serialized again."""
@@ -348,3 +357,18 @@ def render_page(
 def parse_extras(raw: str | None) -> set[str]:
     """`extras` as a set of lower-case words (`all`, `activities`, `outcome(s)`, `stats`, ...)."""
     return {word.strip().lower() for word in (raw or "").split(",") if word.strip()}
+
+
+def journey_documents(raw: Any) -> list[dict[str, Any]]:
+    """The journeys a seeding body holds: one journey as SFMC answers it, a list of them, or a list
+    answer (its `items`). Raises InvalidRequest."""
+    if isinstance(raw, dict) and isinstance(raw.get("items"), list):
+        items: Any = raw["items"]
+    elif isinstance(raw, dict):
+        items = [raw]
+    else:
+        items = raw
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        message = "The body must be a journey, a list of journeys, or a list answer whose items are journeys."
+        raise refused([Problem(message, 10001, "")])
+    return items

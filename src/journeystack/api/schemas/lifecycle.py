@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from journeystack.domain.audit import AuditAction, AuditEntry
+from journeystack.domain.auth import package_user_id
 from journeystack.domain.dates import format_ms
 from journeystack.domain.lifecycle import Operation, OperationKind, OperationProblem, OperationState
 from journeystack.domain.queries import MAX_INTEGER, Page
@@ -20,7 +21,7 @@ def render_started(op: Operation) -> dict[str, Any]:
     return {"statusId": op.id, "statusUrl": f"/interaction/v1/interactions/{STATUS_PATH[op.kind]}/{op.id}"}
 
 
-def _problem(p: OperationProblem) -> dict[str, Any]:
+def render_problem(p: OperationProblem) -> dict[str, Any]:
     # `message` is not in SFMC's samples; mcdev crashes on an errors[] item without one.
     return {
         "errorCode": p.code,
@@ -41,8 +42,8 @@ def render_status(op: Operation) -> dict[str, Any]:
     return {
         "statusId": op.id,
         "status": status,
-        "errors": [_problem(p) for p in op.errors],
-        "warnings": [_problem(p) for p in op.warnings],
+        "errors": [render_problem(p) for p in op.errors],
+        "warnings": [render_problem(p) for p in op.warnings],
     }
 
 
@@ -64,7 +65,7 @@ def render_audit_entry(entry: AuditEntry) -> dict[str, Any]:
         "name": entry.name,
         "description": entry.description,
         "timeStamp": format_ms(entry.timestamp_ms),
-        "user": {"name": entry.user, "userId": entry.user},
+        "user": {"name": entry.user, "userId": package_user_id(entry.user)},
         "executionMode": entry.execution_mode,
     }
     for name, value in entry.details.items():
@@ -100,7 +101,8 @@ OPERATION_STARTED_SCHEMA: dict[str, Any] = {
         }
     ),
 }
-_PROBLEM = closed(
+# A publish or validation problem as `render_problem` writes it.
+PROBLEM_SCHEMA: dict[str, Any] = closed(
     {
         "errorCode": _TEXT,
         "errorDetail": _TEXT,
@@ -119,8 +121,8 @@ def operation_status_schema(kind: OperationKind) -> dict[str, Any]:
             {
                 "statusId": GUID,
                 "status": {"enum": [_IN_PROCESS[kind], _COMPLETED[kind], "Error"]},
-                "errors": {"type": "array", "items": _PROBLEM},
-                "warnings": {"type": "array", "items": _PROBLEM},
+                "errors": {"type": "array", "items": PROBLEM_SCHEMA},
+                "warnings": {"type": "array", "items": PROBLEM_SCHEMA},
             }
         ),
     }
@@ -142,7 +144,7 @@ AUDIT_ENTRY_SCHEMA: dict[str, Any] = {
         "name": _TEXT,
         "description": _TEXT,
         "timeStamp": SFMC_DATE,
-        "user": closed({"name": _TEXT, "userId": _TEXT}),
+        "user": closed({"name": _TEXT, "userId": {"type": "integer"}}),
         "executionMode": _TEXT,
         "publishStatus": _TEXT,
         "publishRequestId": GUID,

@@ -46,8 +46,8 @@ Publish-time errors (check_publishable):
     121103  no activities
     121104  the activity graph has a loop
     121105  an activity cannot be reached from the first activity
-    121106  entryMode not chosen (missing or NotSet) on a Multistep journey
-    121107  an activity says it is not configured (metaData.isConfigured false)
+    121107  an activity says it is not configured (metaData.isConfigured false); a warning on a
+            Transactional journey
     121108  an activity of a known type lacks the configuration its type needs
     121109  the journey has no name
     121110  a goal or exit has no condition (criteria or event definition)
@@ -55,6 +55,9 @@ Publish-time errors (check_publishable):
 
 Publish-time warnings:
 
+    121106  entryMode not chosen (missing or NotSet) on a Multistep journey: it publishes (SFMC
+            publishes it) and runs as SingleEntryAcrossAllVersions
+    121107  (Transactional journeys) an activity says it is not configured
     121540  an activity type journeystack does not know (kept as sent, not checked)
     121547  a wait longer than 365 days
 

@@ -53,7 +53,7 @@ def check_publishable(
     warnings: list[SpecProblem] = []
     if not isinstance(doc, OBJECT):
         return errors, warnings
-    _check_journey(doc, errors)
+    _check_journey(doc, errors, warnings)
     _check_trigger(doc, event_definition_exists, errors)
     graph = _Graph.of(doc)
     activities = doc.get("activities")
@@ -61,23 +61,29 @@ def check_publishable(
         text = "there are no activities; at least one is needed"
         errors.append(ROOT.problem(NO_ACTIVITIES, "activities", text))
     graph.check(errors)
-    _check_activities(graph, is_api_version_05(doc), errors, warnings)
+    _check_activities(graph, is_api_version_05(doc), _is_transactional(doc), errors, warnings)
     _check_goals(doc, errors)
     return errors, warnings
 
 
-def _check_journey(doc: Mapping[str, Any], out: list[SpecProblem]) -> None:
+def _check_journey(doc: Mapping[str, Any], errors: list[SpecProblem], warnings: list[SpecProblem]) -> None:
     name = doc.get("name")
     if name is None or (isinstance(name, str) and not name.strip()):
         text = "name is empty; a journey must be named before it is published"
-        out.append(ROOT.problem(NO_NAME, "name", text))
+        errors.append(ROOT.problem(NO_NAME, "name", text))
     kind = doc.get("definitionType")
     if kind is not None and not (isinstance(kind, str) and kind.lower() == "multistep"):
         return  # single-send and transactional journeys have no entry mode to choose
     mode = doc.get("entryMode")
     if mode is None or (isinstance(mode, str) and mode.lower() == "notset"):
-        text = "entryMode must be chosen (MultipleEntries, OnceAndDone or SingleEntryAcrossAllVersions)"
-        out.append(ROOT.problem(ENTRY_MODE_NOT_SET, "entryMode", text))
+        # SFMC publishes it (mcdev's recorded Multistep journey is NotSet and Published).
+        text = "entryMode is not chosen (NotSet): the journey runs as SingleEntryAcrossAllVersions"
+        warnings.append(ROOT.problem(ENTRY_MODE_NOT_SET, "entryMode", text, level=WARNING))
+
+
+def _is_transactional(doc: Mapping[str, Any]) -> bool:
+    kind = doc.get("definitionType")
+    return isinstance(kind, str) and kind.lower() == "transactional"
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +252,11 @@ def _is_link(target: Any, keys: Mapping[str, Any], own_key: str) -> bool:
 
 
 def _check_activities(
-    graph: _Graph, api_version_05: bool, errors: list[SpecProblem], warnings: list[SpecProblem]
+    graph: _Graph,
+    api_version_05: bool,
+    transactional: bool,
+    errors: list[SpecProblem],
+    warnings: list[SpecProblem],
 ) -> None:
     for site, activity in graph.sites.values():
         kind = upper_type(activity)
@@ -257,8 +267,14 @@ def _check_activities(
             warnings.append(site.problem(UNKNOWN_ACTIVITY_TYPE, "type", text, level=WARNING))
         if as_object(activity.get("metaData")).get("isConfigured") is False:
             text = "the activity is not configured (metaData.isConfigured is false)"
-            errors.append(site.problem(NOT_CONFIGURED, "metaData.isConfigured", text))
-            continue
+            if transactional:
+                # SFMC published mcdev's recorded transactional journey whose email said so (and
+                # answered it configured since): a warning there; SFMC's audit log shows a
+                # standard journey refused ("An activity must be created and configured ...").
+                warnings.append(site.problem(NOT_CONFIGURED, "metaData.isConfigured", text, level=WARNING))
+            else:
+                errors.append(site.problem(NOT_CONFIGURED, "metaData.isConfigured", text))
+                continue
         for member, what in missing_configuration(activity):
             text = f"{member} is missing or empty: {what}"
             errors.append(site.problem(MISSING_CONFIGURATION, member, text))

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from itertools import groupby
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -32,12 +33,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from journeystack.domain.journey import tag_names
 from journeystack.domain.snapshot import ColumnInfo, Kind, Snapshot, TableInfo
 from journeystack.storage.ports import WriteConflict
 from journeystack.storage.state import Cleared
 
 from .store import SqlStore
-from .tables import journey_counts, metadata, tokens
+from .tables import journey_counts, journeys, metadata, tokens
 
 BUSINESS_UNIT_COLUMN = "mid"
 
@@ -212,7 +214,12 @@ class SqlStateStore:
         kinds = {c.name: c.kind for c in info.columns}
 
         def converted(row: dict[str, Any]) -> dict[str, Any]:
-            return {name: _from_json(table.c[name], kinds[name], value) for name, value in row.items()}
+            values = {name: _from_json(table.c[name], kinds[name], value) for name, value in row.items()}
+            if table is journeys and "tags" not in values and isinstance(values.get("spec"), str):
+                # A snapshot from before migration 0009: the tags its spec carries, as a save stores them.
+                tags = tag_names(orjson.loads(values["spec"]))
+                values["tags"] = orjson.dumps(tags).decode("utf-8") if tags else None
+            return values
 
         # One executemany per run of rows naming the same columns, keeping the rows' order: an
         # auto-numbered key left out of the snapshot is numbered again in that order.

@@ -12,6 +12,9 @@ An anchor holds only while the business unit's journeys are unchanged: every wri
 a fresh random `journey_counts.generation` in its own transaction, a listing reads it first, and
 anchors are kept per generation (any other process's writes show the same way). Anchors never
 change what a page holds, only how it is found: a stale generation means no anchor is used.
+
+A filtered listing's `count` is remembered the same way: counting every match is the part of a
+filtered page whose cost grows with the store, and it holds exactly as long as the anchors do.
 """
 
 from __future__ import annotations
@@ -27,12 +30,14 @@ Anchor = tuple[Any, int]
 
 
 class _Listing:
-    __slots__ = ("anchors", "generation", "offsets")
+    __slots__ = ("anchors", "count", "generation", "offsets")
 
     def __init__(self, generation: int) -> None:
         self.generation = generation
         self.anchors: dict[int, Anchor] = {}
         self.offsets: list[int] = []
+        # How many rows the listing holds (a filtered one's count reads every match).
+        self.count: int | None = None
 
 
 class ListAnchors:
@@ -62,16 +67,34 @@ class ListAnchors:
         if offset <= 0:
             return
         with self._lock:
-            found = self._listings.get(listing)
-            if found is None or found.generation != generation:
-                found = self._listings[listing] = _Listing(generation)
-                while len(self._listings) > self._max_listings:
-                    self._listings.popitem(last=False)
-            self._listings.move_to_end(listing)
+            found = self._current(listing, generation)
             if offset in found.anchors or len(found.offsets) >= self._per_listing:
                 return
             bisect.insort(found.offsets, offset)
             found.anchors[offset] = anchor
+
+    def count(self, listing: Hashable, generation: int) -> int | None:
+        """The listing's row count remembered for this generation, if any."""
+        with self._lock:
+            found = self._listings.get(listing)
+            if found is None or found.generation != generation:
+                return None
+            self._listings.move_to_end(listing)
+            return found.count
+
+    def remember_count(self, listing: Hashable, generation: int, count: int) -> None:
+        with self._lock:
+            self._current(listing, generation).count = count
+
+    def _current(self, listing: Hashable, generation: int) -> _Listing:
+        """The listing's entry for `generation` (a fresh one if it held another), most recent now."""
+        found = self._listings.get(listing)
+        if found is None or found.generation != generation:
+            found = self._listings[listing] = _Listing(generation)
+            while len(self._listings) > self._max_listings:
+                self._listings.popitem(last=False)
+        self._listings.move_to_end(listing)
+        return found
 
     def clear(self) -> None:
         with self._lock:

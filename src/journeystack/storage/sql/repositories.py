@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, exists, false, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +18,8 @@ from journeystack.domain.journey import (
     JourneyVersion,
     Status,
     StoredJourney,
+    parse_status,
+    tag_names,
     trigger_event_reference,
 )
 from journeystack.domain.lifecycle import RUNNING
@@ -81,7 +83,9 @@ def _definition_values(v: JourneyVersion) -> dict[str, Any]:
     event_key, event_id = trigger_event_reference(d)
     # A reference longer than any event definition's key or id names none of them; PostgreSQL
     # would refuse it (SQLite does not enforce lengths). The spec keeps it as the client sent it.
+    tags = tag_names(d.spec)
     return {
+        "tags": orjson.dumps(tags).decode("utf-8") if tags else None,
         "event_definition_key": _if_it_fits(event_key, journeys.c.event_definition_key),
         "event_definition_id": _if_it_fits(event_id, journeys.c.event_definition_id),
         "name": d.name,
@@ -109,7 +113,7 @@ _BY_DEFINITION = Prepared(select(journeys).where(journeys.c.definition_id == bin
 _INSERT = journeys.insert()
 # The columns a PUT rewrites: _definition_values' keys.
 _REWRITTEN = [
-    "event_definition_key", "event_definition_id", "name", "description", "workflow_api_version",
+    "tags", "event_definition_key", "event_definition_id", "name", "description", "workflow_api_version",
     "entry_mode", "definition_type", "spec", "modified_ms",
 ]  # fmt: skip
 _COMPARE_AND_SWAP = Prepared(
@@ -119,7 +123,8 @@ _COMPARE_AND_SWAP = Prepared(
         journeys.c.journey_id == bindparam("w_journey_id"),
         journeys.c.version == bindparam("w_version"),
         journeys.c.modified_ms == bindparam("w_seen"),
-        journeys.c.status == Status.DRAFT.value,
+        # The status the update was checked against (a Draft, or a Paused transactional journey).
+        journeys.c.status == bindparam("w_status"),
         journeys.c.operation_id.is_(None),
     )
     .values({name: bindparam(name) for name in _REWRITTEN})
@@ -154,7 +159,49 @@ def _is_default_listing(query: JourneyQuery) -> bool:
         and query.definition_type is None
         and query.workflow_api_version is None
         and not query.name_or_description
+        and query.version_number is None
+        and query.tag is None
+        and not query.most_recent_or_running
     )
+
+
+_LATER = journeys.alias("later")
+
+
+def _versions(query: JourneyQuery) -> list[Any]:
+    """Which versions of each journey the list holds (domain/queries.py: the order of precedence)."""
+    if query.journey_id is not None:
+        conditions: list[Any] = [journeys.c.journey_id == query.journey_id]
+        if query.status is not None:
+            conditions.append(_status_is(query.status))
+        return conditions
+    if query.status is not None:
+        conditions = [_status_is(query.status)]
+        if query.most_recent_version_only:
+            # ... the most recent version of its journey in that status: no later one is in it.
+            later = (
+                select(_LATER.c.pk)
+                .where(
+                    _LATER.c.mid == journeys.c.mid,
+                    _LATER.c.journey_id == journeys.c.journey_id,
+                    _LATER.c.version > journeys.c.version,
+                    _LATER.c.status == journeys.c.status,
+                )
+            )  # fmt: skip
+            conditions.append(~exists(later))
+        return conditions
+    if query.version_number is not None:
+        return [journeys.c.version == query.version_number, journeys.c.status != Status.DELETED.value]
+    if query.most_recent_or_running:
+        return [or_(journeys.c.is_head.is_(True), journeys.c.status.in_([s.value for s in RUNNING]))]
+    if query.most_recent_version_only:
+        return [journeys.c.is_head.is_(True)]
+    return []
+
+
+def _status_is(text: str) -> Any:
+    status = parse_status(text)
+    return journeys.c.status == status.value if status is not None else false()
 
 
 def _identity_params(mid: int, key: str | None, journey_id: str | None) -> tuple[str, dict[str, Any]]:
@@ -248,6 +295,7 @@ class SqlJourneyRepository:
             "w_journey_id": new.id,
             "w_version": new.version,
             "w_seen": seen_modified_ms,
+            "w_status": new.status.value,
         }
         if _COMPARE_AND_SWAP.rowcount(self._c, {**_definition_values(new), **where}) != 1:
             return False
@@ -409,15 +457,15 @@ class SqlJourneyRepository:
     def list(
         self, mid: int, query: JourneyQuery, *, with_spec: bool, spec_budget: int | None = None
     ) -> Page[JourneyVersion]:
-        conditions: list[Any] = [journeys.c.mid == mid]
-        if query.most_recent_version_only and query.journey_id is None:
-            conditions.append(journeys.c.is_head.is_(True))
-        if query.journey_id is not None:
-            conditions.append(journeys.c.journey_id == query.journey_id)
+        conditions: list[Any] = [journeys.c.mid == mid, *_versions(query)]
         if query.key is not None:
             conditions.append(journeys.c.key == query.key)
-        if query.status is not None:
-            conditions.append(func.lower(journeys.c.status) == query.status.lower())
+        if query.version_number is not None and (query.journey_id is not None or query.status is not None):
+            conditions.append(journeys.c.version == query.version_number)
+        if query.tag is not None:
+            # `tags` is a JSON array of names: a name's JSON string, quotes included, matches it whole.
+            pattern = "%" + escape_like(orjson.dumps(query.tag).decode("utf-8")) + "%"
+            conditions.append(journeys.c.tags.like(pattern, escape="\\"))
         if query.definition_type is not None:
             conditions.append(func.lower(journeys.c.definition_type) == query.definition_type.lower())
         if query.workflow_api_version is not None:
@@ -431,18 +479,30 @@ class SqlJourneyRepository:
                 )
             )
         where = and_(*conditions)
+        listing = (mid, replace(query, page=1, page_size=1))
+        generation = self._generation(mid) if self._anchors is not None else None
         if _is_default_listing(query):
             count = self._c.execute(_COUNT_HEADS, {"mid": mid}).scalar() or 0
         else:
-            count = self._c.execute(select(func.count()).select_from(journeys).where(where)).scalar_one()
+            # A filtered count reads every match; a process remembers it for as long as the business
+            # unit's journeys are unchanged (the anchors' generation), as clients page through a list.
+            remembered = (
+                self._anchors.count(listing, generation)
+                if self._anchors is not None and generation is not None
+                else None
+            )
+            if remembered is None:
+                count = self._c.execute(select(func.count()).select_from(journeys).where(where)).scalar_one()
+                if self._anchors is not None and generation is not None:
+                    self._anchors.remember_count(listing, generation, count)
+            else:
+                count = remembered
         column = journeys.c.modified_ms if query.order_by is OrderColumn.MODIFIED_DATE else journeys.c.name
         ordering = (
             [column.desc(), journeys.c.pk.desc()] if query.descending else [column.asc(), journeys.c.pk.asc()]
         )
         columns = list(journeys.c) if with_spec else _LIST_COLUMNS
         at = _ALL_AT if with_spec else _LIST_AT
-        listing = (mid, replace(query, page=1, page_size=1))
-        generation = self._generation(mid) if self._anchors is not None else None
         start, size = query.offset, query.page_size
         seek = None
         if generation is not None and self._anchors is not None and start > 0:

@@ -46,10 +46,16 @@ journeys = Table(
     Column("event_definition_id", String(36), nullable=True),
     Column("paused_until_ms", BigInteger, nullable=True),
     Column("pause_options", Text, nullable=True),
+    # The spec's tag names (domain `tag_names`) as a JSON array, for the list's `tag` filter; NULL: none.
+    Column("tags", Text, nullable=True),
     UniqueConstraint("mid", "key", "version", name="uq_journeys_mid_key_version"),
     Index("ix_journeys_mid_journey_id_version", "mid", "journey_id", "version"),
     Index("ix_journeys_list_modified", "mid", "is_head", "modified_ms", "pk"),
     Index("ix_journeys_list_name", "mid", "is_head", "name", "pk"),
+    # Every version in list order, with what the filtered lists test (migration 0009): a status or
+    # version filter walks these from the page's anchor instead of sorting its matches per page.
+    Index("ix_journeys_versions_modified", "mid", "modified_ms", "pk", "status", "version", "is_head"),
+    Index("ix_journeys_versions_name", "mid", "name", "pk", "status", "version", "is_head"),
     Index("ix_journeys_event_definition_key", "mid", "event_definition_key"),
     Index("ix_journeys_paused_until", "paused_until_ms"),
 )
