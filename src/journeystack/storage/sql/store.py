@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 from .anchors import ListAnchors
+from .console_repository import SqlConsoleReads
 from .engine import Transaction, begin, build_engine, driver, is_sqlite
 from .folder_repository import SqlFolderRepository
 from .history_repository import SqlHistoryRepository
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
     folders: SqlFolderRepository
     runtime: SqlRuntimeRepository
     history: SqlHistoryRepository
+    console: SqlConsoleReads
 
     def __init__(
         self,
@@ -81,6 +83,7 @@ class SqlUnitOfWork:
         self.folders = SqlFolderRepository(connection)
         self.runtime = SqlRuntimeRepository(connection)
         self.history = SqlHistoryRepository(connection)
+        self.console = SqlConsoleReads(connection)
         return self
 
     @property
