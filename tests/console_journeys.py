@@ -6,11 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 EVENT_KEY = "APIEvent-console"
-EVENT: dict[str, Any] = {
-    "type": "APIEvent", "name": "Console sign-up", "eventDefinitionKey": EVENT_KEY,
-    "schema": {"fields": [{"name": "Email", "dataType": "EmailAddress", "isNullable": False},
-                          {"name": "FirstName", "dataType": "Text"}]},
-}  # fmt: skip
+
+
+def event(key: str = EVENT_KEY, name: str = "Console sign-up") -> dict[str, Any]:
+    return {
+        "type": "APIEvent", "name": name, "eventDefinitionKey": key,
+        "schema": {"fields": [{"name": "Email", "dataType": "EmailAddress", "isNullable": False},
+                              {"name": "FirstName", "dataType": "Text"}]},
+    }  # fmt: skip
+
+
+EVENT = event()
 TIER_CRITERIA = (
     '<FilterDefinition><ConditionSet Operator="AND" ConditionSetName="Grouping">'
     '<Condition Key="Crm.Tier" Operator="Equal"><Value><![CDATA[gold]]></Value></Condition>'
@@ -19,14 +25,14 @@ TIER_CRITERIA = (
 
 
 def welcome(*, tip_subject: str = "A week in: a tip", second_wait_weeks: int = 1, key: str = "welcome-series",
-            name: str = "Welcome series") -> dict[str, Any]:  # fmt: skip
+            name: str = "Welcome series", event_key: str = EVENT_KEY) -> dict[str, Any]:  # fmt: skip
     """Wait a day, split A/B at random, send one of two welcome emails, wait, send a tip."""
-    email = "{{Event." + EVENT_KEY + '."Email"}}'
+    email = "{{Event." + event_key + '."Email"}}'
     return {
         "key": key, "name": name, "workflowApiVersion": 1.0, "entryMode": "MultipleEntries",
         "defaults": {"email": [email]},
         "triggers": [{"key": "TRIGGER", "name": "Sign-up", "type": "APIEvent",
-                      "metaData": {"eventDefinitionKey": EVENT_KEY}}],
+                      "metaData": {"eventDefinitionKey": event_key}}],
         "activities": [
             {"key": "WAIT-1", "name": "Wait a day", "type": "WAIT", "outcomes": [{"key": "w1", "next": "SPLIT"}],
              "configurationArguments": {"waitDuration": 1, "waitUnit": "DAYS"}},

@@ -147,7 +147,7 @@ def test_pages_send_a_strict_content_security_policy_and_no_inline_script(site: 
                 and answer.headers["x-content-type-options"] == "nosniff"
             )
             assert (
-                answer.headers["referrer-policy"] == "no-referrer"
+                answer.headers["referrer-policy"] == "same-origin"
                 and answer.headers["cache-control"] == "no-store"
             )
             assert not re.search(r"<script(?![^>]*\bsrc=)", answer.text), path  # every script is a file

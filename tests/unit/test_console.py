@@ -127,8 +127,14 @@ def test_the_diff_names_added_removed_and_changed_activities_and_the_lines() -> 
     assert compared.changed == ["SPLIT", "EMAIL-TIP"] and not compared.trigger_changed
     assert compared.mark("EMAIL-B", "left") == "removed" and compared.mark("EMAIL-B", "right") is None
     assert compared.mark("EMAIL-NEW", "right") == "added" and compared.mark("SPLIT", "left") == "changed"
-    added = [line.text.strip() for line in compared.lines if line.kind == "added"]
-    removed = [line.text.strip() for line in compared.lines if line.kind == "removed"]
+    added = [(line.right_text or "").strip() for line in compared.lines if line.kind in ("added", "changed")]
+    removed = [
+        (line.left_text or "").strip() for line in compared.lines if line.kind in ("removed", "changed")
+    ]
+    facing = [
+        (line.left_text.strip(), line.right_text.strip()) for line in compared.lines if line.kind == "changed"
+    ]
+    assert ('"emailSubject": "A week in: a tip"', '"emailSubject": "A tip, a week in"') in facing
     assert '"emailSubject": "A tip, a week in"' in added and '"emailSubject": "A week in: a tip"' in removed
     assert diff_versions(v1, v1).identical and diff_versions(v1, v1).lines == []
 

@@ -29,10 +29,13 @@ CONTEXT_LINES: Final = 3
 
 @dataclass(frozen=True, slots=True)
 class DiffLine:
-    kind: str  # same | added | removed | gap
+    """One row of a side-by-side diff: a line of the left document, of the right one, or both."""
+
+    kind: str  # same | changed (both sides, different) | removed (left only) | added (right only) | gap
     left: int | None  # line numbers, 1-based
+    left_text: str | None
     right: int | None
-    text: str
+    right_text: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,16 +96,30 @@ def diff_versions(left: JourneyVersion, right: JourneyVersion) -> VersionDiff:
 
 
 def _lines(a: list[str], b: list[str]) -> list[DiffLine]:
-    """The changed lines with a few lines of context; a gap stands for unchanged lines left out."""
+    """Side-by-side rows of the changed lines with a few lines of context (a replaced line faces
+    its replacement); a gap stands for unchanged lines left out."""
     out: list[DiffLine] = []
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for group in matcher.get_grouped_opcodes(CONTEXT_LINES):
         if out:
-            out.append(DiffLine("gap", None, None, "⋯"))
+            out.append(DiffLine("gap", None, "⋯", None, "⋯"))
         for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
-                out.extend(DiffLine("same", i1 + n + 1, j1 + n + 1, a[i1 + n]) for n in range(i2 - i1))
-                continue
-            out.extend(DiffLine("removed", i1 + n + 1, None, a[i1 + n]) for n in range(i2 - i1))
-            out.extend(DiffLine("added", None, j1 + n + 1, b[j1 + n]) for n in range(j2 - j1))
+            for n in range(max(i2 - i1, j2 - j1)):
+                left = i1 + n if i1 + n < i2 else None
+                right = j1 + n if j1 + n < j2 else None
+                if tag == "equal":
+                    kind = "same"
+                elif left is not None and right is not None:
+                    kind = "changed"
+                else:
+                    kind = "removed" if right is None else "added"
+                out.append(
+                    DiffLine(
+                        kind,
+                        None if left is None else left + 1,
+                        None if left is None else a[left],
+                        None if right is None else right + 1,
+                        None if right is None else b[right],
+                    )
+                )
     return out

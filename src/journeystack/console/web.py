@@ -41,7 +41,7 @@ def security_headers(extra_style: str = "") -> dict[str, str]:
         "Content-Security-Policy": _CSP_TEMPLATE.format(extra_style=extra_style),
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
-        "Referrer-Policy": "no-referrer",
+        "Referrer-Policy": "same-origin",
         "Cross-Origin-Opener-Policy": "same-origin",
         "Cross-Origin-Resource-Policy": "same-origin",
         "Cache-Control": "no-store",
