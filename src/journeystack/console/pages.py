@@ -86,6 +86,7 @@ class Console:
         self.web.env.filters["pretty"] = pretty
         self.web.env.filters["slug"] = slug
         self.mids = sorted({m for p in control.state.tokens.packages for m in p.mids})
+        self.flows = reads.FlowCache()
 
     # --- common --------------------------------------------------------------------------------------
 
@@ -176,7 +177,7 @@ class Console:
         found = reads.journey_versions(self.ctx, mid, journey_id, query_int(request.query, "version"))
         version = found.selected
         spec = spec_document(version.definition)
-        flow = reads.flow(self.ctx, version) if version.status is not Status.DRAFT else None
+        flow = reads.flow(self.ctx, version, self.flows) if version.status is not Status.DRAFT else None
         canvas = build_canvas(spec, fingerprint=f"{version.definition_id}/{version.modified_ms}", flow=flow)
         placed = Problems(canvas, spec)
         checks: dict[str, list[dict[str, Any]]] | None = None

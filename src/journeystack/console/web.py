@@ -160,6 +160,13 @@ class Web:
         session's CSRF token. Errors of the services become an error page with their status."""
 
         def handler(request: ApiRequest) -> ApiResponse:
+            started = time.perf_counter()
+            response = checked(request)
+            # What the page cost the server (the browser's developer tools show it; bench/console.py reads it).
+            response.headers["Server-Timing"] = f"console;dur={(time.perf_counter() - started) * 1000:.1f}"
+            return response
+
+        def checked(request: ApiRequest) -> ApiResponse:
             session = self.session_of(request)
             if session is None:
                 if request.method == "GET":

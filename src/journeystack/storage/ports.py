@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from journeystack.domain.audit import AuditAction, AuditEntry
 from journeystack.domain.auth import Grant
-from journeystack.domain.console import ContactMatch, EventUse, Flow, JourneyListPage, JourneyListQuery
+from journeystack.domain.console import ContactMatch, EventUse, JourneyListPage, JourneyListQuery
 from journeystack.domain.events import EventDefinition
 from journeystack.domain.folders import Folder
 from journeystack.domain.journey import JourneyVersion, Status, StoredJourney
@@ -273,7 +273,11 @@ class ConsoleReads(Protocol):
 
     def operations_of(self, mid: int, journey_id: str, limit: int) -> list[Operation]: ...
 
-    def flow(self, mid: int, definition_id: str, since_ms: int) -> Flow: ...
+    def waiting(self, definition_id: str) -> dict[str | None, int]: ...
+
+    def history_mark(self) -> int: ...
+
+    def moves(self, mid: int, definition_id: str, since_ms: int) -> dict[tuple[str, str], int]: ...
 
     def contacts(self, mid: int, text: str, limit: int) -> list[ContactMatch]: ...
 

@@ -13,7 +13,6 @@ from journeystack.domain.console import (
     END,
     ContactMatch,
     EventUse,
-    Flow,
     JourneyListPage,
     JourneyListQuery,
     JourneySummary,
@@ -141,12 +140,10 @@ class SqlConsoleReads:
         )
         return [_to_operation(row) for row in rows]
 
-    def flow(self, mid: int, definition_id: str, since_ms: int) -> Flow:
-        """Live passes by the activity they wait in, and each move from one activity to the next
-        in the history kept since `since_ms` (the trigger's row starts a pass, a Stop row ends it;
-        rows that are not a place on the canvas, a goal met or an ejection, are left out)."""
+    def waiting(self, definition_id: str) -> dict[str | None, int]:
+        """Live passes of a version by the activity they wait in (None: queued before the first)."""
         i = journey_instances.c
-        waiting = {
+        return {
             position: int(count)
             for position, count in self._c.execute(
                 select(i.position, func.count())
@@ -154,6 +151,17 @@ class SqlConsoleReads:
                 .group_by(i.position)
             )
         }
+
+    def history_mark(self) -> int:
+        """The newest history row's number: history is append-only, so while it stands still, moves
+        counted before still hold."""
+        return int(self._c.execute(select(func.max(journey_history.c.pk))).scalar() or 0)
+
+    def moves(self, mid: int, definition_id: str, since_ms: int) -> dict[tuple[str, str], int]:
+        """Each move from one place of the canvas to the next in a version's history kept since
+        `since_ms`: the trigger's row starts a pass, a Stop row ends it (END); rows that are no
+        place on the canvas (a goal met, an ejection) are left out. Reads every such row of the
+        version: the caller keeps the answer while `history_mark` stands still."""
         h = journey_history.c
         place = func.coalesce(h.activity_key, literal(END))
         steps = (
@@ -172,7 +180,7 @@ class SqlConsoleReads:
             )
             .subquery()
         )
-        moves = {
+        return {
             (previous, place_): int(count)
             for previous, place_, count in self._c.execute(
                 select(steps.c.previous, steps.c.place, func.count())
@@ -180,7 +188,6 @@ class SqlConsoleReads:
                 .group_by(steps.c.previous, steps.c.place)
             )
         }
-        return Flow(waiting=waiting, moves=moves)
 
     def contacts(self, mid: int, text: str, limit: int) -> list[ContactMatch]:
         """Contacts whose key contains `text` (any case): those with journey passes, then those
