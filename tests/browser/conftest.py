@@ -130,4 +130,6 @@ def screenshots() -> Path:
 def readme_image(source: Path, name: str) -> None:
     """With JOURNEYSTACK_README_IMAGES=1, also keep a screenshot as the README's docs/images/<name>."""
     if os.environ.get("JOURNEYSTACK_README_IMAGES") == "1":
-        shutil.copyfile(source, ROOT / "docs" / "images" / name)
+        images = ROOT / "docs" / "images"
+        images.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, images / name)
