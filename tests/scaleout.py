@@ -106,19 +106,21 @@ def servers(
 
 def _wait_until_serving(server: ServerProcess) -> None:
     deadline = time.monotonic() + 60
-    while True:
-        if server.process.poll() is not None:
-            raise RuntimeError(
-                f"server {server.index} exited with {server.process.returncode}:\n{server.log_tail()}"
-            )
-        try:
-            if httpx.get(server.url + "/openapi.json", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"server {server.index} did not start within 60 s:\n{server.log_tail()}")
-        time.sleep(0.05)
+    # One client for every poll (tests/support.py, running_server: a new one loads the CA bundle).
+    with httpx.Client(timeout=2) as probe:
+        while True:
+            if server.process.poll() is not None:
+                raise RuntimeError(
+                    f"server {server.index} exited with {server.process.returncode}:\n{server.log_tail()}"
+                )
+            try:
+                if probe.get(server.url + "/openapi.json").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server {server.index} did not start within 60 s:\n{server.log_tail()}")
+            time.sleep(0.05)
 
 
 def prepare(url: str, keys: Sequence[str]) -> list[dict[str, Any]]:

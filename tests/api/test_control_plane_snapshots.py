@@ -73,6 +73,21 @@ def test_snapshot_reset_import_gives_byte_identical_answers(cp: ControlCase) -> 
     assert cp.admin.get("/snapshot").content == snapshot.content
 
 
+def test_enum_members_sent_in_any_case_are_kept_in_sfmc_spelling_and_round_trip(cp: ControlCase) -> None:
+    # Found by schemathesis: `onceanddone` was accepted and kept as sent, so the engine ran the
+    # journey as SingleEntryAcrossAllVersions and the store's own snapshot was refused on import.
+    created = cp.api.create("cased", entryMode="onceanddone", definitionType="MULTISTEP")
+    assert (created["entryMode"], created["definitionType"]) == ("OnceAndDone", "Multistep")
+    stored = cp.api.get(f"{BASE}/key:cased").json()
+    assert (stored["entryMode"], stored["definitionType"]) == ("OnceAndDone", "Multistep")
+    update = {**created, "entryMode": "ONCEANDDONE", "definitionType": "multistep"}
+    assert cp.api.put(BASE, json=update).status_code == 304  # the same values: no change
+    snapshot = cp.admin.get("/snapshot").content
+    cp.admin.ok("POST", "/reset")
+    cp.admin.ok("POST", "/snapshot", content=snapshot)
+    assert cp.api.get(f"{BASE}/key:cased").json() == stored
+
+
 def test_snapshot_document_shape(cp: ControlCase) -> None:
     cp.api.create("one")
     document = cp.admin.ok("GET", "/snapshot")

@@ -51,6 +51,24 @@ def test_create_validation(api: Api) -> None:
     )
 
 
+def test_members_answered_under_sfmc_types_must_have_them(api: Api) -> None:
+    # Found while describing the answer for the OpenAPI document: these were stored and answered as
+    # sent (a `metaData` string, a `category` array), where SFMC answers a string, object or boolean.
+    malformed = "Please validate that your request is properly formed."
+    base = {"type": "Event", "name": "n", "eventDefinitionKey": "k1", "dataExtensionId": "de"}
+    for member, value in [("dataExtensionName", 5), ("metaData", "text"), ("category", ["a"]),
+                          ("configurationArguments", 7), ("isVisibleInPicker", "false"), ("iconUrl", {})]:  # fmt: skip
+        body = assert_error(api.post(EVENTS, json={**base, member: value}), 400, 400, malformed)
+        problem = body["validationErrors"][0]
+        assert (problem["path"], problem["errorcode"]) == (member, 10001)
+    assert api.post(EVENTS, json=base).status_code == 200
+    body = assert_error(api.put(f"{EVENTS}/key:k1", json={"mode": 5}), 400, 400, malformed)
+    assert body["validationErrors"][0]["path"] == "mode"
+    typed = {"metaData": {"a": 1}, "category": "Event", "isVisibleInPicker": True, "dataExtensionName": "DE"}
+    updated = api.put(f"{EVENTS}/key:k1", json=typed).json()
+    assert {member: updated[member] for member in typed} == typed
+
+
 def test_unknown_event_definition_is_400_as_mcdev_expects(api: Api) -> None:
     assert_error(api.get(f"{EVENTS}/key:nope?extras=all"), 400, 30003, NOT_FOUND)
     assert_error(api.put(f"{EVENTS}/key:nope", json={"name": "x"}), 400, 30003, NOT_FOUND)

@@ -302,6 +302,22 @@ def test_contact_attributes_are_replaced_and_read_back(cp: ControlCase) -> None:
                  "Crm must be an object of at most 500 field values.")  # fmt: skip
 
 
+def test_outbox_and_attributes_take_every_mid_the_other_control_plane_calls_take(cp: ControlCase) -> None:
+    # Found writing the OpenAPI document: MIDs are BIGINTs (up to 2^63-1) everywhere else, but
+    # these four refused a MID past 2^31-1.
+    big = 2**63 - 1
+    assert cp.admin.ok("GET", "/outbox", params={"mid": big}) == {"count": 0, "items": []}
+    assert cp.admin.ok("DELETE", "/outbox", params={"mid": big}) == {"deleted": 0}
+    path = "/contacts/c1/attributes"
+    assert cp.admin.ok("PUT", path, params={"mid": big}, json={"Crm": {"Tier": "gold"}})["mid"] == big
+    assert cp.admin.ok("GET", path, params={"mid": big})["attributes"] == {"Crm": {"Tier": "gold"}}
+    assert cp.admin.ok("GET", path)["attributes"] == {}
+    for method in ("GET", "DELETE"):
+        error = assert_error(cp.admin.request(method, "/outbox", params={"mid": 2**63}), 400, 400,
+                             "Please validate that your request is properly formed.")  # fmt: skip
+        assert error["validationErrors"][0]["path"] == "mid"
+
+
 # --- every new route is described and journaled ------------------------------------------------------
 
 RUNTIME_ROUTES = [

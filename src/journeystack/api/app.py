@@ -182,7 +182,7 @@ class JourneystackApi:
                 needed = route.scopes + (route.strict_scopes if self.settings.strict_scopes else ())
                 if any(scope not in request.grant.scopes for scope in needed):
                     raise e.InsufficientPrivileges()
-            reject_nul(request)
+            reject_nul(request, reads_query=bool(route.query))
             return route.handler(request)
         except e.JourneystackError as error:
             return render_error(error)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from journeystack import errors as e
 
 from .http import ApiResponse, json_response
@@ -87,3 +89,91 @@ def render_error(error: e.JourneystackError) -> ApiResponse:
 
 def render_internal_error() -> ApiResponse:
     return json_response({"message": INTERNAL_ERROR_MESSAGE, "errorcode": 500, "documentation": ""}, 500)
+
+
+# --- What the renderers above answer, as JSON Schema (the OpenAPI document's components) ----------
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "description": "SFMC's error envelope. `validationErrors` name each member or parameter at fault; "
+    "`retryAfter` comes only from a control-plane fault rule.",
+    "required": ["message", "errorcode", "documentation"],
+    "properties": {
+        "message": {"type": "string"},
+        "errorcode": {"type": "integer"},
+        "documentation": {"type": "string"},
+        "retryAfter": {"type": "integer"},
+        "validationErrors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["message", "errorcode"],
+                "properties": {
+                    "message": {"type": "string"},
+                    "errorcode": {"type": "integer"},
+                    "path": {"type": "string"},
+                },
+                "additionalProperties": False,
+            },
+        },
+    },
+    "additionalProperties": False,
+}
+
+
+def error_schema(
+    code: int, message: str | None = None, documentation: str = "", *, title: str | None = None
+) -> dict[str, Any]:
+    """The envelope of one particular error: its errorcode, and its message when that is fixed."""
+    fixed: dict[str, Any] = {"errorcode": {"const": code}, "documentation": {"const": documentation}}
+    if message is not None:
+        fixed["message"] = {"const": message}
+    schema: dict[str, Any] = {"allOf": [{"$ref": "#/components/schemas/Error"}, {"properties": fixed}]}
+    return {"title": title, **schema} if title else schema
+
+
+NOT_AUTHENTICATED_SCHEMA = error_schema(
+    e.NotAuthenticated.code, e.NotAuthenticated.default_message, ERROR_HANDLING_DOC, title="NotAuthorized"
+)
+ADMIN_NOT_AUTHENTICATED_SCHEMA = error_schema(
+    e.AdminNotAuthenticated.code, e.AdminNotAuthenticated.default_message, title="AdminTokenRequired"
+)
+INSUFFICIENT_PRIVILEGES_SCHEMA = error_schema(
+    e.InsufficientPrivileges.code, e.InsufficientPrivileges.default_message, title="InsufficientPrivileges"
+)
+PAYLOAD_TOO_LARGE_SCHEMA = error_schema(e.PayloadTooLarge.code, title="PayloadTooLarge")
+METHOD_NOT_ALLOWED_SCHEMA = error_schema(
+    e.MethodNotAllowed.code, e.MethodNotAllowed.default_message, title="InvalidOperation"
+)
+
+
+def oauth_error_schema(title: str, *kinds: type[e.OAuthError]) -> dict[str, Any]:
+    """The OAuth 2 error body `render_error` answers for these token errors: one of their
+    `error` codes, each with its own fixed `error_description`."""
+    return {
+        "title": title,
+        "type": "object",
+        "required": ["error", "error_description", "error_uri"],
+        "properties": {
+            "error": {"enum": sorted({kind.oauth_error for kind in kinds})},
+            "error_description": {"type": "string"},
+            "error_uri": {"const": OAUTH_DOC},
+        },
+        "additionalProperties": False,
+        "oneOf": [
+            {
+                "properties": {
+                    "error": {"const": kind.oauth_error},
+                    "error_description": {"const": kind.default_message},
+                }
+            }
+            for kind in kinds
+        ],
+    }
+
+
+TOKEN_REQUEST_ERROR_SCHEMA = oauth_error_schema(
+    "TokenRequestError", e.InvalidTokenRequest, e.UnsupportedGrantType
+)
+TOKEN_CLIENT_ERROR_SCHEMA = oauth_error_schema("TokenClientError", e.InvalidClient, e.UnauthorizedClient)

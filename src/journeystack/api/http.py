@@ -118,9 +118,11 @@ def parse_json_object(body: bytes, *, max_depth: int) -> dict[str, Any]:
 NUL_MESSAGE = "must not contain the NUL character (U+0000)."
 
 
-def reject_nul(request: ApiRequest) -> None:
-    """Raises InvalidRequest when a path parameter or query parameter holds U+0000."""
-    for where, values in (("path", request.params), ("query", request.query)):
+def reject_nul(request: ApiRequest, *, reads_query: bool = True) -> None:
+    """Raises InvalidRequest when a path parameter or query parameter holds U+0000. A route that
+    reads no query parameter ignores the query string, NULs included (/v2/token, health, ...)."""
+    checked = [("path", request.params)] + ([("query", request.query)] if reads_query else [])
+    for where, values in checked:
         for name, value in values.items():
             if "\x00" in name or "\x00" in value:
                 raise InvalidRequest([Problem(f"The {where} parameter {name!r} {NUL_MESSAGE}", 10005, name)])

@@ -7,7 +7,7 @@ Literal segments match case-insensitively, as SFMC's .NET routing does.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -17,6 +17,18 @@ from journeystack.errors import MethodNotAllowed, RouteNotFound
 from .http import ApiRequest, ApiResponse
 
 Handler = Callable[[ApiRequest], ApiResponse]
+Schema = type[Any] | dict[str, Any]
+JSON = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A documented answer whose body is not SFMC's error envelope (the default for an error
+    status): its own schema and media type, or no body at all (`schema=None`)."""
+
+    description: str
+    schema: Schema | None = None
+    media_type: str = JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +41,25 @@ class Route:
     authenticated: bool = True
     scopes: tuple[str, ...] = ("journeys_read",)
     strict_scopes: tuple[str, ...] = ()
-    query: tuple[str, ...] = ()
-    request_schema: type[Any] | dict[str, Any] | None = None
-    response_schema: type[Any] | dict[str, Any] | None = None
-    responses: dict[int, str] = field(default_factory=dict)
+    # Query parameters the handler reads: names (any string), or names with their JSON Schema.
+    query: tuple[str, ...] | dict[str, dict[str, Any]] = ()
+    # Query parameters without which the handler refuses the call (400).
+    required_query: tuple[str, ...] = ()
+    # JSON Schema of path parameters that take less than any non-empty string.
+    path_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    request_schema: Schema | None = None
+    response_schema: Schema | None = None
+    # Other documented answers: a description (the body is SFMC's error envelope) or an Answer.
+    responses: Mapping[int, str | Answer] = field(default_factory=dict)
     tag: str = "journeys"
+    # What a successful call answers: its status and the media type of `response_schema`.
+    status: int = 200
+    media_type: str = JSON
+    request_media_type: str = JSON
+    # Whether the request body may be left out (pause, history filters, ...).
+    body_optional: bool = False
+    # OpenAPI links from the success answer to the operations it feeds (stateful tests follow them).
+    links: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Control-plane route: needs the admin token (never an SFMC token); see api/control.py.
     admin: bool = False
     # A handler whose work can take long (many rows, a long computation): the pipeline runs it in a
@@ -42,6 +68,11 @@ class Route:
 
     def segments(self) -> list[str]:
         return [s for s in self.template.split("/") if s]
+
+    def query_schemas(self) -> dict[str, dict[str, Any]]:
+        if isinstance(self.query, dict):
+            return self.query
+        return {name: {"type": "string"} for name in self.query}
 
 
 # A route's path segment, compiled: (kind, text, parameter name). Kinds: a literal segment (text

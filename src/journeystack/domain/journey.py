@@ -102,8 +102,8 @@ class JourneyDefinition:
             name=name,
             description=description or "",
             workflow_api_version=float(workflow_api_version),
-            entry_mode=entry_mode or "NotSet",
-            definition_type=definition_type or "Multistep",
+            entry_mode=_canonical(entry_mode, ENTRY_MODES) or "NotSet",
+            definition_type=_canonical(definition_type, DEFINITION_TYPES) or "Multistep",
             spec=filled,
         )
 
@@ -163,6 +163,14 @@ def trigger_event_reference(definition: JourneyDefinition) -> tuple[str | None, 
     if reference is None:
         return None, None
     return reference.key, reference.event_id.lower() if reference.event_id is not None else None
+
+
+def _canonical(value: str | None, allowed: tuple[str, ...]) -> str | None:
+    """SFMC's spelling of an enum member it parses ignoring case (entryMode, definitionType), as it
+    answers and as the engine and snapshots compare it; anything else as sent, for the checks."""
+    if not value:
+        return value
+    return next((name for name in allowed if name.lower() == value.lower()), value)
 
 
 def _default_if_null(member: str, value: Any) -> Any:

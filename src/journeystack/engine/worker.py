@@ -16,10 +16,22 @@ log = logging.getLogger("journeystack.engine")
 
 
 class EngineWorker:
-    def __init__(self, engine: Engine, *, poll_seconds: float, busy_pause_seconds: float = 0.005) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        poll_seconds: float,
+        busy_pause_seconds: float = 0.005,
+        gather_seconds: float = 0.05,
+    ) -> None:
         self._engine = engine
         self._poll = poll_seconds
         self._busy_pause = busy_pause_seconds
+        # After a batch of fewer fired events than a full one, let the events fired meanwhile gather
+        # before the next batch: a batch costs about the same for one event as for fifty (a write
+        # transaction, the journeys' versions, the stats upsert), and an engine woken by every fired
+        # event would run one for every one to three of them (docs/benchmarks.md, Runtime).
+        self._gather = gather_seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="journeystack-engine", daemon=True)
 
@@ -49,3 +61,5 @@ class EngineWorker:
                 signal.wait(self._poll)
             elif done.total == 0:
                 self._stop.wait(self._busy_pause)  # due work held by another process
+            elif 0 < done.events < self._engine.settings.batch_size:
+                self._stop.wait(self._gather)

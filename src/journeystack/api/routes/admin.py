@@ -6,6 +6,7 @@ Every route but health and ready needs the admin token; docs/control-plane.md de
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from journeystack import __version__
@@ -15,11 +16,16 @@ from journeystack.services import admin
 
 from ..http import ApiRequest, ApiResponse, json_response, parse_json_object, query_bool, query_int
 from ..journal import JournalQuery
-from ..routing import Handler, Route
+from ..routing import Answer, Handler, Route
 from ..schemas.admin import (
+    DELETED_SCHEMA,
     FAULT_RULE_SCHEMA,
+    FAULT_RULES_SCHEMA,
+    HEALTH_SCHEMA,
     IMPORT_SCHEMA,
+    INFO_SCHEMA,
     JOURNAL_SCHEMA,
+    READY_SCHEMA,
     RESET_SCHEMA,
     SNAPSHOT_SCHEMA,
     FaultRuleBody,
@@ -29,6 +35,7 @@ from ..schemas.admin import (
     render_reset,
     render_rule,
 )
+from ..schemas.common import FLAG, MID, TEXT, whole
 
 if TYPE_CHECKING:
     from ..control import ControlPlane
@@ -130,32 +137,35 @@ def routes(control: ControlPlane) -> list[Route]:
         summary: str,
         *,
         guarded: bool = True,
-        query: tuple[str, ...] = (),
+        query: dict[str, dict[str, Any]] | None = None,
         request_schema: type[Any] | dict[str, Any] | None = None,
         response_schema: type[Any] | dict[str, Any] | None = None,
-        responses: dict[int, str] | None = None,
+        responses: Mapping[int, str | Answer] | None = None,
+        links: dict[str, dict[str, Any]] | None = None,
     ) -> Route:
         # Reset and snapshots touch every row of a store: never on the event loop.
         blocking = path in ("/reset", "/snapshot")
         return Route(
             method, PREFIX + path, handler, operation_id, summary, authenticated=False, scopes=(),
-            query=query, request_schema=request_schema, response_schema=response_schema,
-            responses=responses or {}, tag=TAG, admin=guarded, blocking=blocking,
+            query=query or {}, request_schema=request_schema, response_schema=response_schema,
+            responses=responses or {}, tag=TAG, admin=guarded, blocking=blocking, links=links or {},
         )  # fmt: skip
 
-    mid = ("mid",)
+    mid = {"mid": MID}
     bad = {400: "Malformed query or body (validationErrors name the problem)."}
     return [
         route("GET", "/health", health, "controlPlaneHealth", "Liveness: the process answers (no token needed).",
-              guarded=False, response_schema={"type": "object"}),
+              guarded=False, response_schema=HEALTH_SCHEMA),
         route("GET", "/ready", ready, "controlPlaneReady",
               "Readiness: the database answers and has no pending migration (no token needed).",
-              guarded=False, responses={503: "Not ready: the message says why (errorcode 90004)."}),
+              guarded=False, response_schema=READY_SCHEMA,
+              responses={503: "Not ready: the message says why (errorcode 90004)."}),
         route("GET", "/info", info, "controlPlaneInfo",
-              "Version, store URL (password masked), packages (client ids and MIDs, never secrets), settings."),
+              "Version, store URL (password masked), packages (client ids and MIDs, never secrets), settings.",
+              response_schema=INFO_SCHEMA),
         route("POST", "/reset", reset, "controlPlaneReset",
               "Delete the whole state, or one business unit's (?mid=), in one transaction; tokens stay "
-              "unless ?tokens=true.", query=("mid", "tokens"), response_schema=RESET_SCHEMA, responses=bad),
+              "unless ?tokens=true.", query={"mid": MID, "tokens": FLAG}, response_schema=RESET_SCHEMA, responses=bad),
         route("GET", "/snapshot", export_snapshot, "controlPlaneExportSnapshot",
               "Export the whole state, or one business unit's (?mid=), as a snapshot document.",
               query=mid, response_schema=SNAPSHOT_SCHEMA, responses=bad),
@@ -165,21 +175,25 @@ def routes(control: ControlPlane) -> list[Route]:
               request_schema=SNAPSHOT_SCHEMA, response_schema=IMPORT_SCHEMA, responses=bad),
         route("GET", "/journal", journal, "controlPlaneJournal",
               "The last calls, newest first, with secrets masked; filter by path substring, status "
-              "(429 or 4xx), mid; limit (default 50).", query=("path", "status", "mid", "limit"),
+              "(429 or 4xx), mid; limit (default 50).",
+              query={"path": TEXT, "status": {"type": "string", "pattern": "^[1-5]([0-9][0-9]|[xX][xX])$"},
+                     "mid": MID, "limit": whole()},
               response_schema=JOURNAL_SCHEMA, responses=bad),
         route("DELETE", "/journal", clear_journal, "controlPlaneClearJournal", "Empty the journal.",
-              response_schema={"type": "object", "properties": {"deleted": {"type": "integer"}}}),
+              response_schema=DELETED_SCHEMA),
         route("POST", "/faults", add_fault, "controlPlaneAddFault",
               "Add a fault rule (this process only); the answer carries its id.",
-              request_schema=FaultRuleBody, response_schema=FAULT_RULE_SCHEMA, responses=bad),
+              request_schema=FaultRuleBody, response_schema=FAULT_RULE_SCHEMA, responses=bad,
+              links={"Get": {"operationId": "controlPlaneGetFault", "parameters": {"path.id": "$response.body#/id"}},
+                     "Delete": {"operationId": "controlPlaneDeleteFault",
+                                "parameters": {"path.id": "$response.body#/id"}}}),
         route("GET", "/faults", list_faults, "controlPlaneListFaults", "Every fault rule, with its counters.",
-              response_schema={"type": "object", "properties": {"count": {"type": "integer"},
-                               "rules": {"type": "array", "items": FAULT_RULE_SCHEMA}}}),
+              response_schema=FAULT_RULES_SCHEMA),
         route("DELETE", "/faults", clear_faults, "controlPlaneClearFaults", "Remove every fault rule.",
-              response_schema={"type": "object", "properties": {"deleted": {"type": "integer"}}}),
+              response_schema=DELETED_SCHEMA),
         route("GET", "/faults/{id}", get_fault, "controlPlaneGetFault", "One fault rule, with its counters.",
               response_schema=FAULT_RULE_SCHEMA, responses={404: "No such rule (errorcode 90003)."}),
         route("DELETE", "/faults/{id}", delete_fault, "controlPlaneDeleteFault", "Remove one fault rule.",
-              response_schema={"type": "object", "properties": {"deleted": {"type": "integer"}}},
+              response_schema=DELETED_SCHEMA,
               responses={404: "No such rule (errorcode 90003)."}),
     ]  # fmt: skip

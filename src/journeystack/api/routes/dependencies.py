@@ -16,26 +16,35 @@ from journeystack.domain.queries import MAX_INTEGER
 
 from ..http import ApiRequest, ApiResponse, json_response
 from ..routing import Route
+from ..schemas.common import TEXT, closed, page_of
 from ..state import AppState
 
 LEGACY = "/legacy/v1/beta"
 _LEGACY_PAGE = {
-    "type": "object",
-    "properties": {
-        "startIndex": {"type": "integer"},
-        "itemsPerPage": {"type": "integer"},
-        "totalResults": {"type": "integer"},
-        "entry": {"type": "array"},
-    },
+    "title": "LegacyCollection",
+    **closed(
+        {
+            "startIndex": {"type": "integer", "minimum": 0},
+            "itemsPerPage": {"type": "integer", "minimum": 1},
+            "totalResults": {"const": 0},
+            "entry": {"type": "array", "maxItems": 0},
+        }
+    ),
 }
-_ASSET_PAGE = {
+_ASSET_PAGE = {"title": "AssetPage", **page_of({"not": {}})}
+# The asset query's body: only its paging is read, and anything unusable is the default.
+_ASSET_QUERY = {
+    "title": "AssetQuery",
     "type": "object",
     "properties": {
-        "count": {"type": "integer"},
-        "page": {"type": "integer"},
-        "pageSize": {"type": "integer"},
-        "links": {"type": "object"},
-        "items": {"type": "array"},
+        "page": {
+            "type": "object",
+            "properties": {
+                "page": {"type": "integer", "minimum": 1},
+                "pageSize": {"type": "integer", "minimum": 1},
+            },
+        },
+        "query": {"type": "object"},
     },
 }
 
@@ -86,12 +95,12 @@ def routes(_state: AppState) -> list[Route]:
     ]
     found = [
         Route("GET", f"{LEGACY}/{path}", legacy_collection, operation_id, summary, scopes=(),
-              query=("$top", "$skip"), response_schema=_LEGACY_PAGE, tag="dependencies")
+              query={"$top": TEXT, "$skip": TEXT}, response_schema=_LEGACY_PAGE, tag="dependencies")
         for path, operation_id, summary in legacy
     ]  # fmt: skip
     found.append(
         Route("POST", "/asset/v1/content/assets/query", asset_query, "queryAssets",
-              "Content Builder asset query (always no assets).", scopes=(), response_schema=_ASSET_PAGE,
-              tag="dependencies")
+              "Content Builder asset query (always no assets).", scopes=(), request_schema=_ASSET_QUERY,
+              body_optional=True, response_schema=_ASSET_PAGE, tag="dependencies")
     )  # fmt: skip
     return found

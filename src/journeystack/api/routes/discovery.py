@@ -7,6 +7,32 @@ from typing import Any
 from ..http import ApiRequest, ApiResponse, json_response
 from ..routing import Route
 
+DISCOVERY_SCHEMA: dict[str, Any] = {
+    "title": "Discovery",
+    "type": "object",
+    "required": ["methods"],
+    "additionalProperties": False,
+    "properties": {
+        "methods": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["path", "httpMethod", "description", "parameters"],
+                "additionalProperties": False,
+                "properties": {
+                    "path": {"type": "string", "pattern": "^interaction/v1/"},
+                    "httpMethod": {"enum": ["GET", "POST", "PUT", "DELETE"]},
+                    "description": {"type": "string"},
+                    "parameters": {
+                        "type": "object",
+                        "additionalProperties": {"const": {"location": "query"}},
+                    },
+                },
+            },
+        }
+    },
+}
+
 
 def discovery_document(routes: list[Route]) -> dict[str, Any]:
     methods: dict[str, Any] = {}
@@ -30,6 +56,6 @@ def route(routes: list[Route]) -> Route:
         return json_response(document)
 
     own = Route("GET", "/interaction/v1/rest", discovery, "discovery", "List the implemented methods (no token needed).",
-                authenticated=False, scopes=(), tag="meta")  # fmt: skip
+                authenticated=False, scopes=(), tag="meta", response_schema=DISCOVERY_SCHEMA)  # fmt: skip
     document.update(discovery_document([*routes, own]))
     return own

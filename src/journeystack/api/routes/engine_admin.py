@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from journeystack.domain.queries import MAX_BIG_INTEGER
 from journeystack.domain.runtime.records import OutboxQuery
 from journeystack.errors import Problem, refused
 from journeystack.services import runtime
@@ -13,7 +14,11 @@ from journeystack.services.engine import Engine
 
 from ..http import ApiRequest, ApiResponse, json_response, parse_json_object, query_int
 from ..routing import Handler, Route
+from ..schemas.common import MID, TEXT, closed, whole
 from ..schemas.runtime import (
+    CLOCK_SCHEMA,
+    OUTBOX_ITEM_SCHEMA,
+    PROCESSED_SCHEMA,
     parse_instant,
     render_clock,
     render_outbox_item,
@@ -25,16 +30,50 @@ PREFIX = "/_journeystack"
 TAG = "control-plane"
 MAX_OUTBOX_LIMIT = 10_000
 
-CLOCK_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"now": {"type": "string"}, "nowMs": {"type": "integer"}, "frozen": {"type": "boolean"}},
-}
 ADVANCE_SCHEMA: dict[str, Any] = {
+    "title": "ClockAdvance",
     "type": "object",
+    "description": "Exactly one of by and to.",
     "properties": {
-        "by": {"type": "string", "description": "A duration: 15d, 1d12h, 90m, 30s, 500ms, 2w."},
+        "by": {
+            "type": "string",
+            "description": "A duration: 15d, 1d12h, 90m, 30s, 500ms, 2w (at most 3660 days).",
+            "pattern": "^([0-9]{1,9}(ms|s|m|h|d|w))+$",
+        },
         "to": {"type": "string", "description": "An ISO 8601 instant (UTC when it has no offset)."},
     },
+    "oneOf": [{"required": ["by"]}, {"required": ["to"]}],
+}
+ADVANCED_SCHEMA: dict[str, Any] = {
+    "title": "ClockAdvanced",
+    **closed({"from": CLOCK_SCHEMA, "to": CLOCK_SCHEMA, "processed": PROCESSED_SCHEMA}),
+}
+IDLE_SCHEMA: dict[str, Any] = {
+    "title": "EngineIdle",
+    **closed({"clock": CLOCK_SCHEMA, "processed": PROCESSED_SCHEMA}),
+}
+OUTBOX_SCHEMA: dict[str, Any] = {
+    "title": "Outbox",
+    **closed(
+        {"count": {"type": "integer", "minimum": 0}, "items": {"type": "array", "items": OUTBOX_ITEM_SCHEMA}}
+    ),
+}
+ATTRIBUTES_SCHEMA: dict[str, Any] = {
+    "title": "ContactAttributes",
+    **closed(
+        {
+            "mid": {"type": "integer"},
+            "contactKey": {"type": "string"},
+            "attributes": {"type": "object", "additionalProperties": {"type": "object"}},
+        }
+    ),
+}
+ATTRIBUTE_SETS_SCHEMA: dict[str, Any] = {
+    "title": "AttributeSets",
+    "type": "object",
+    "description": "{attribute set: {field: value}}: at most 100 sets of at most 500 fields.",
+    "maxProperties": 100,
+    "additionalProperties": {"type": "object", "maxProperties": 500},
 }
 
 
@@ -91,7 +130,7 @@ def routes(state: AppState, engine: Engine) -> list[Route]:
     def list_outbox(request: ApiRequest) -> ApiResponse:
         q = request.query
         query = OutboxQuery(
-            mid=query_int(q, "mid"),
+            mid=query_int(q, "mid", maximum=MAX_BIG_INTEGER),
             contact_key=q.get("contactkey") or None,
             journey_key=q.get("journeykey") or None,
             activity_key=q.get("activitykey") or None,
@@ -102,10 +141,12 @@ def routes(state: AppState, engine: Engine) -> list[Route]:
         return json_response({"count": total, "items": [render_outbox_item(pk, m) for pk, m in items]})
 
     def clear_outbox(request: ApiRequest) -> ApiResponse:
-        return json_response({"deleted": runtime.clear_outbox(ctx, query_int(request.query, "mid"))})
+        return json_response(
+            {"deleted": runtime.clear_outbox(ctx, query_int(request.query, "mid", maximum=MAX_BIG_INTEGER))}
+        )
 
     def get_attributes(request: ApiRequest) -> ApiResponse:
-        mid = query_int(request.query, "mid") or default_mid(state)
+        mid = query_int(request.query, "mid", maximum=MAX_BIG_INTEGER) or default_mid(state)
         contact_key = request.params["contactKey"]
         return json_response(
             {
@@ -116,7 +157,7 @@ def routes(state: AppState, engine: Engine) -> list[Route]:
         )
 
     def put_attributes(request: ApiRequest) -> ApiResponse:
-        mid = query_int(request.query, "mid") or default_mid(state)
+        mid = query_int(request.query, "mid", maximum=MAX_BIG_INTEGER) or default_mid(state)
         contact_key = request.params["contactKey"]
         saved = runtime.put_attributes(
             ctx, mid, contact_key, parse_json_object(request.body, max_depth=depth)
@@ -129,8 +170,8 @@ def routes(state: AppState, engine: Engine) -> list[Route]:
         return Route(method, PREFIX + path, handler, operation_id, summary, authenticated=False, scopes=(),
                      tag=TAG, admin=True, **extra)  # fmt: skip
 
-    processed = {"type": "object", "properties": {"processed": {"type": "object"}}}
     bad = {400: "Malformed body or query (validationErrors name the problem)."}
+    contact = {"contactKey": {"type": "string", "minLength": 1, "maxLength": 254, "pattern": "\\S"}}
     return [
         route("GET", "/clock", read_clock, "controlPlaneClock", "The engine's clock: now, and whether it is frozen.",
               response_schema=CLOCK_SCHEMA),
@@ -139,20 +180,23 @@ def routes(state: AppState, engine: Engine) -> list[Route]:
         route("POST", "/clock/advance", advance, "controlPlaneClockAdvance",
               'Move the frozen clock forward ({"by": "15d"} or {"to": "<ISO instant>"}) and work everything that '
               "falls due, in due order, before answering.", request_schema=ADVANCE_SCHEMA,
-              response_schema=processed, responses=bad, blocking=True),
+              response_schema=ADVANCED_SCHEMA, responses=bad, blocking=True),
         route("POST", "/clock/run-until-idle", run_until_idle, "controlPlaneClockRunUntilIdle",
-              "Work everything due now (fired events included) before answering.", response_schema=processed,
+              "Work everything due now (fired events included) before answering.", response_schema=IDLE_SCHEMA,
               blocking=True),
         route("POST", "/clock/real", real, "controlPlaneClockReal", "Back to real time (the default).",
               response_schema=CLOCK_SCHEMA),
         route("GET", "/outbox", list_outbox, "controlPlaneOutbox",
               "Messages the journeys sent, oldest first; filter by mid, contactKey, journeyKey, activityKey.",
-              query=("mid", "contactKey", "journeyKey", "activityKey", "limit", "offset"), responses=bad),
+              query={"mid": MID, "contactKey": TEXT, "journeyKey": TEXT, "activityKey": TEXT,
+                     "limit": whole(MAX_OUTBOX_LIMIT), "offset": whole(minimum=0)},
+              response_schema=OUTBOX_SCHEMA, responses=bad),
         route("DELETE", "/outbox", clear_outbox, "controlPlaneClearOutbox", "Empty the outbox (or one MID's).",
-              query=("mid",)),
+              query={"mid": MID}, response_schema=closed({"deleted": {"type": "integer", "minimum": 0}})),
         route("GET", "/contacts/{contactKey}/attributes", get_attributes, "controlPlaneGetContactAttributes",
               "A contact's attributes ({attribute set: {field: value}}); mid defaults to the first package's.",
-              query=("mid",)),
+              query={"mid": MID}, path_params=contact, response_schema=ATTRIBUTES_SCHEMA),
         route("PUT", "/contacts/{contactKey}/attributes", put_attributes, "controlPlanePutContactAttributes",
-              "Replace a contact's attributes ({attribute set: {field: value}}).", query=("mid",), responses=bad),
+              "Replace a contact's attributes ({attribute set: {field: value}}).", query={"mid": MID},
+              path_params=contact, request_schema=ATTRIBUTE_SETS_SCHEMA, response_schema=ATTRIBUTES_SCHEMA, responses=bad),
     ]  # fmt: skip

@@ -7,7 +7,10 @@ from journeystack.services import events
 
 from ..http import ApiRequest, ApiResponse, json_response, parse_json_object, query_int
 from ..routing import Route
+from ..schemas.common import EXTRAS, PAGE, PAGE_SIZE, TEXT
 from ..schemas.events import (
+    EVENT_DEFINITION_PAGE_SCHEMA,
+    EVENT_DEFINITION_SCHEMA,
     EventDefinitionCreate,
     EventDefinitionUpdate,
     parse_create,
@@ -64,23 +67,51 @@ def routes(state: AppState) -> list[Route]:
         events.delete_event_definition(ctx, request.mid, **_selector(request))
         return json_response(True)
 
-    not_found = {400: "Event definition not found (errorcode 30003; mcdev expects a 400)."}
+    not_found = {
+        400: "Event definition not found (errorcode 30003; mcdev expects a 400), or a malformed request."
+    }
     in_use = {**not_found, 409: "Used by a running journey (30002) or key taken (30004)."}
-    one = ("extras",)
-    paged = ("$page", "$pageSize", "name", "extras")
+    one = {"extras": EXTRAS}
+    paged = {"$page": PAGE, "$pageSize": PAGE_SIZE, "name": TEXT, "extras": EXTRAS}
+    links = {
+        "GetById": {"operationId": "getEventDefinitionById", "parameters": {"path.id": "$response.body#/id"}},
+        "GetByKey": {
+            "operationId": "getEventDefinitionByKey",
+            "parameters": {"path.key": "$response.body#/eventDefinitionKey"},
+        },
+        "UpdateById": {
+            "operationId": "updateEventDefinitionById",
+            "parameters": {"path.id": "$response.body#/id"},
+        },
+        "Fire": {
+            "operationId": "postInteractionsEvents",
+            "requestBody": {"EventDefinitionKey": "$response.body#/eventDefinitionKey"},
+        },
+        "FireBatch": {
+            "operationId": "postInteractionsAsyncEvents",
+            "requestBody": {"eventDefinitionKey": "$response.body#/eventDefinitionKey"},
+        },
+        "DeleteById": {
+            "operationId": "deleteEventDefinitionById",
+            "parameters": {"path.id": "$response.body#/id"},
+        },
+    }
     routes = [
-        Route("GET", BASE, list_events, "getEventDefinitionCollection", "List event definitions.", query=paged, tag="events"),
+        Route("GET", BASE, list_events, "getEventDefinitionCollection", "List event definitions.", query=paged,
+              response_schema=EVENT_DEFINITION_PAGE_SCHEMA, tag="events"),
         Route("POST", BASE, create_event, "postEventDefinition", "Create an event definition.",
-              strict_scopes=("journeys_write",), request_schema=EventDefinitionCreate, responses=in_use, tag="events"),
+              strict_scopes=("journeys_write",), request_schema=EventDefinitionCreate,
+              response_schema=EVENT_DEFINITION_SCHEMA, responses=in_use, tag="events", links=links),
     ]  # fmt: skip
     for path, name in (("key:{key}", "ByKey"), ("{id}", "ById")):
         routes += [
             Route("GET", f"{BASE}/{path}", get_event, f"getEventDefinition{name}", "Get an event definition.",
-                  query=one, responses=not_found, tag="events"),
+                  query=one, response_schema=EVENT_DEFINITION_SCHEMA, responses=not_found, tag="events"),
             Route("PUT", f"{BASE}/{path}", update_event, f"updateEventDefinition{name}", "Update an event definition.",
-                  strict_scopes=("journeys_write",), request_schema=EventDefinitionUpdate, responses=in_use, tag="events"),
+                  strict_scopes=("journeys_write",), request_schema=EventDefinitionUpdate,
+                  response_schema=EVENT_DEFINITION_SCHEMA, responses=in_use, tag="events", links=links),
             Route("DELETE", f"{BASE}/{path}", delete_event, f"deleteEventDefinition{name}",
-                  "Delete an event definition.", strict_scopes=("journeys_delete",), response_schema={"type": "boolean"},
+                  "Delete an event definition.", strict_scopes=("journeys_delete",), response_schema={"const": True},
                   responses=in_use, tag="events"),
         ]  # fmt: skip
     return routes

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from journeystack.domain.queries import MAX_PAGE_SIZE, JourneyQuery, OrderColumn
 from journeystack.errors import InvalidRequest, Problem
 from journeystack.services import journeys
 
 from ..http import ApiRequest, ApiResponse, json_response, parse_json_object, query_bool, query_int
-from ..routing import Route
+from ..routing import Answer, Route
+from ..schemas.common import EXTRAS, FLAG, GUID, PAGE, PAGE_SIZE, TEXT, VERSION_NUMBER
 from ..schemas.journeys import (
+    JOURNEY_PAGE_SCHEMA,
+    JOURNEY_SCHEMA,
     JourneyCreate,
     JourneyUpdate,
     parse_create,
@@ -23,6 +27,32 @@ from ..schemas.journeys import (
 from ..state import AppState
 
 BASE = "/interaction/v1/interactions"
+
+
+# What a journey version answer leads to (OpenAPI links; the stateful schemathesis run follows them):
+# read it back by id and by key, update it with the modifiedDate it carries, publish or validate it,
+# stop, pause or resume it, read its audit log, delete it.
+_ID = {"path.id": "$response.body#/id"}
+_VERSION = {**_ID, "query.versionNumber": "$response.body#/version"}
+JOURNEY_LINKS: dict[str, dict[str, Any]] = {
+    "GetById": {"operationId": "getInteraction", "parameters": _VERSION},
+    "GetByKey": {"operationId": "getInteractionByKey", "parameters": {"path.key": "$response.body#/key"}},
+    "UpdateById": {
+        "operationId": "updateInteractionById",
+        "parameters": _VERSION,
+        "requestBody": {
+            member: f"$response.body#/{member}"
+            for member in ("key", "name", "workflowApiVersion", "version", "modifiedDate")
+        },
+    },
+    "Publish": {"operationId": "publishInteractionById", "parameters": _VERSION},
+    "Validate": {"operationId": "validateInteractionById", "parameters": _VERSION},
+    "Stop": {"operationId": "stopById", "parameters": _VERSION},
+    "Pause": {"operationId": "pauseById", "parameters": _VERSION},
+    "Resume": {"operationId": "resumeById", "parameters": _VERSION},
+    "Audit": {"operationId": "getAuditLogById", "parameters": {**_ID, "path.action": "all"}},
+    "Delete": {"operationId": "deleteInteraction", "parameters": _VERSION},
+}
 
 
 def selector(request: ApiRequest) -> dict[str, str]:
@@ -130,19 +160,24 @@ def routes(state: AppState) -> list[Route]:
         )
         return json_response(journey_id)
 
-    put_responses = {
-        304: "No change: the body matches the stored version (no body).",
+    put_responses: dict[int, str | Answer] = {
+        304: Answer("No change: the body matches the stored version (no body)."),
         400: "Malformed request (errorcode 400) or stale modifiedDate (errorcode 30000).",
         404: "Interaction not found (errorcode 30003).",
         409: "The version is not Draft or an operation is in flight on it (errorcode 409).",
     }
     get_responses = {404: "Interaction matching criteria not found (errorcode 30003)."}
     delete_responses = {404: "Interaction not found.", 409: "The version is running (errorcode 30002)."}
-    list_query = (
-        "$page", "$pageSize", "mostRecentVersionOnly", "id", "key", "status", "nameOrDescription",
-        "definitionType", "specificApiVersionNumber", "$orderBy", "extras",
-    )  # fmt: skip
-    one_query = ("versionNumber", "extras")
+    list_query = {
+        "$page": PAGE, "$pageSize": PAGE_SIZE, "mostRecentVersionOnly": FLAG, "id": TEXT, "key": TEXT,
+        "status": TEXT, "nameOrDescription": TEXT, "definitionType": TEXT,
+        "specificApiVersionNumber": {"type": "number"},
+        "$orderBy": {"type": "string", "pattern": "^(ModifiedDate|Name)( (ASC|DESC))?$",
+                     "description": "Any case; ModifiedDate DESC when absent."},
+        "extras": EXTRAS,
+    }  # fmt: skip
+    one_query = {"versionNumber": VERSION_NUMBER, "extras": EXTRAS}
+    version_query = {"versionNumber": VERSION_NUMBER}
     routes = [
         Route(
             "GET",
@@ -154,6 +189,8 @@ def routes(state: AppState) -> list[Route]:
             # A page of up to 500 journeys, documents included with extras: read and rendered in
             # a worker thread, never on the event loop (tests/api/test_liveness.py).
             blocking=True,
+            response_schema=JOURNEY_PAGE_SCHEMA,
+            responses={400: "A malformed parameter, or a page over JOURNEYSTACK_MAX_RESPONSE_BYTES."},
         ),
         Route(
             "POST",
@@ -163,7 +200,12 @@ def routes(state: AppState) -> list[Route]:
             "Create a journey, or version n+1 of a non-Draft one.",
             strict_scopes=("journeys_write",),
             request_schema=JourneyCreate,
-            responses={409: "A Draft version exists (errorcode 30004)."},
+            response_schema=JOURNEY_SCHEMA,
+            responses={
+                400: "Malformed body (400), a Journey Spec problem (10006) or an unknown categoryId (10005).",
+                409: "A Draft version exists (errorcode 30004).",
+            },
+            links=JOURNEY_LINKS,
         ),
         Route(
             "PUT",
@@ -172,9 +214,11 @@ def routes(state: AppState) -> list[Route]:
             "updateInteraction",
             "Update a Draft journey version.",
             strict_scopes=("journeys_write",),
-            query=("versionNumber",),
+            query=version_query,
             request_schema=JourneyUpdate,
+            response_schema=JOURNEY_SCHEMA,
             responses=put_responses,
+            links=JOURNEY_LINKS,
         ),
     ]
     # SFMC's discovery names: getInteraction/deleteInteraction by id, ...ByKey by key, updateInteractionById.
@@ -184,12 +228,14 @@ def routes(state: AppState) -> list[Route]:
     ):
         routes += [
             Route("GET", f"{BASE}/{path}", get_interaction, get_name, f"Get a journey version by {by}.",
-                  query=one_query, responses=get_responses),
+                  query=one_query, response_schema=JOURNEY_SCHEMA, responses=get_responses, links=JOURNEY_LINKS),
             Route("PUT", f"{BASE}/{path}", update_interaction, f"updateInteractionBy{by.title()}",
                   f"Update a Draft journey version by {by}.", strict_scopes=("journeys_write",),
-                  query=("versionNumber",), request_schema=JourneyUpdate, responses=put_responses),
+                  query=version_query, request_schema=JourneyUpdate, response_schema=JOURNEY_SCHEMA,
+                  responses=put_responses, links=JOURNEY_LINKS),
             Route("DELETE", f"{BASE}/{path}", delete_interaction, delete_name,
-                  f"Delete one version, or all versions, by {by}.", strict_scopes=("journeys_delete",),
-                  query=("versionNumber",), response_schema={"type": "string"}, responses=delete_responses),
+                  f"Delete one version, or all versions, by {by}; answers the journey's id.",
+                  strict_scopes=("journeys_delete",), query=version_query, response_schema=GUID,
+                  responses=delete_responses),
         ]  # fmt: skip
     return routes

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from journeystack.domain.audit import AuditAction
-from journeystack.domain.lifecycle import OperationKind, PauseOptions
+from journeystack.domain.lifecycle import GUARDRAIL_ACTIONS, MAX_PAUSED_DAYS, OperationKind, PauseOptions
 from journeystack.domain.queries import MAX_PAGE_SIZE
-from journeystack.errors import InvalidRequest, Problem
+from journeystack.errors import InvalidRequest, PauseTargetMissing, Problem
 from journeystack.services import lifecycle
 
+from ..errors import error_schema
 from ..http import ApiRequest, ApiResponse, json_response, parse_json_object, query_bool, query_int
-from ..routing import Route
-from ..schemas.lifecycle import render_audit_page, render_started, render_status
+from ..routing import Answer, Route
+from ..schemas.common import FLAG, PAGE, PAGE_SIZE, VERSION_NUMBER
+from ..schemas.lifecycle import (
+    AUDIT_PAGE_SCHEMA,
+    OPERATION_STARTED_SCHEMA,
+    operation_status_schema,
+    render_audit_page,
+    render_started,
+    render_status,
+)
 from ..state import AppState
 from .interactions import BASE, selector, user_of
 
@@ -87,38 +96,83 @@ def routes(state: AppState) -> list[Route]:
         )  # fmt: skip
         return json_response(render_audit_page(page))
 
-    started = {400: "versionNumber missing.", 404: "Interaction not found.",
+    started = {400: "versionNumber missing or malformed.", 404: "Interaction not found.",
                409: "Cannot publish interaction in {Status} status. (errorcode 30002)"}  # fmt: skip
-    transition = {
+    transition: dict[int, str | Answer] = {
+        400: "versionNumber missing or malformed.",
         404: "Interaction not found.",
         409: "Cannot {verb} interaction in {Status} status. (errorcode 30002)",
     }
-    pause_query = ("versionNumber", "allVersions")
+    pause_query = {"versionNumber": VERSION_NUMBER, "allVersions": FLAG}
+    # SFMC reports a pause or resume without versionNumber or allVersions in a 202 (docs/differences.md).
+    accepted = {
+        202: "Accepted; or, without versionNumber or allVersions, SFMC's error envelope (errorcode 10005) "
+        "in a 202 all the same.",
+        400: "Malformed versionNumber, allVersions or pause options.",
+        **{k: v for k, v in transition.items() if k != 400},
+    }
+    accepted_body = {
+        "anyOf": [
+            {
+                "type": "object",
+                "required": ["status"],
+                "properties": {"status": {"const": "Accepted"}},
+                "additionalProperties": False,
+            },
+            error_schema(PauseTargetMissing.code, PauseTargetMissing.default_message),
+        ]
+    }
+    pause_options = {
+        "title": "PauseOptions",
+        "type": "object",
+        "description": "Member names match in any case.",
+        "properties": {
+            "PausedDays": {"type": "integer", "minimum": 1, "maximum": MAX_PAUSED_DAYS},
+            "ExtendWaitEndDates": {"type": "boolean"},
+            "RetainContactInjectionWhileJourneyPaused": {"type": "boolean"},
+            "GuardrailAction": {"enum": list(GUARDRAIL_ACTIONS), "description": "Any case."},
+        },
+    }
+    one = {"versionNumber": VERSION_NUMBER}
     routes: list[Route] = []
     for path, name in (("{id}", "ById"), ("key:{key}", "ByKey")):
         routes += [
             Route("POST", f"{BASE}/publishAsync/{path}", publish, f"publishInteraction{name}",
                   "Publish a journey version asynchronously; poll statusUrl.", strict_scopes=("journeys_execute",),
-                  query=("versionNumber",), responses=started, tag="lifecycle"),
+                  query=one, required_query=("versionNumber",), response_schema=OPERATION_STARTED_SCHEMA, responses=started, tag="lifecycle",
+                  links={"Status": {"operationId": "publishStatus",
+                                    "parameters": {"path.statusId": "$response.body#/statusId"}}}),
             Route("POST", f"{BASE}/validateAsync/{path}", validate, f"validateInteraction{name}",
                   "Validate a journey version asynchronously; poll statusUrl.", strict_scopes=("journeys_execute",),
-                  query=("versionNumber",), responses=started, tag="lifecycle"),
+                  query=one, required_query=("versionNumber",), response_schema=OPERATION_STARTED_SCHEMA, responses=started, tag="lifecycle",
+                  links={"Status": {"operationId": "validateStatus",
+                                    "parameters": {"path.statusId": "$response.body#/statusId"}}}),
             Route("POST", f"{BASE}/stop/{path}", stop, f"stop{name}",
                   "Stop a Published, Paused or Unpublished version (terminal).", strict_scopes=("journeys_aspr",),
-                  query=("versionNumber",), response_schema={"type": "boolean"}, responses=transition, tag="lifecycle"),
+                  query=one, required_query=("versionNumber",), response_schema={"const": True}, responses=transition, tag="lifecycle"),
             Route("POST", f"{BASE}/pause/{path}", pause, f"pause{name}",
                   "Pause a Published version (202; errorcode 10005 in a 202 without versionNumber/allVersions).",
-                  strict_scopes=("journeys_aspr",), query=pause_query, responses=transition, tag="lifecycle"),
+                  strict_scopes=("journeys_aspr",), query=pause_query, request_schema=pause_options,
+                  body_optional=True, response_schema=accepted_body, responses=accepted, tag="lifecycle", status=202),
             Route("POST", f"{BASE}/resume/{path}", resume, f"resume{name}", "Resume a Paused version (202).",
-                  strict_scopes=("journeys_aspr",), query=pause_query, responses=transition, tag="lifecycle"),
+                  strict_scopes=("journeys_aspr",), query=pause_query, response_schema=accepted_body,
+                  responses=accepted, tag="lifecycle", status=202),
             Route("GET", f"{BASE}/{path}/audit/{{action}}", audit, f"getAuditLog{name}",
                   "Audit log: all, create, modify, publish, unpublish, delete, stop, pause or resume.",
-                  query=("versionNumber", "$page", "$pageSize"), tag="lifecycle"),
+                  query={"versionNumber": VERSION_NUMBER, "$page": PAGE, "$pageSize": PAGE_SIZE},
+                  path_params={"action": {"enum": list(_AUDIT_ACTIONS), "description": "Any case."}},
+                  response_schema=AUDIT_PAGE_SCHEMA, responses={400: "Unknown action or malformed query.",
+                             404: "Interaction matching criteria not found (errorcode 30003)."},
+                  tag="lifecycle"),
         ]  # fmt: skip
     routes += [
         Route("GET", f"{BASE}/publishStatus/{{statusId}}", publish_status, "publishStatus",
-              "Status of a publish: PublishInProcess, PublishCompleted or Error.", tag="lifecycle"),
+              "Status of a publish: PublishInProcess, PublishCompleted or Error.",
+              response_schema=operation_status_schema(OperationKind.PUBLISH),
+              responses={404: "Status not found (errorcode 30003)."}, tag="lifecycle"),
         Route("GET", f"{BASE}/validateStatus/{{statusId}}", validate_status, "validateStatus",
-              "Status of a validation: ValidateInProcess, ValidateCompleted or Error.", tag="lifecycle"),
+              "Status of a validation: ValidateInProcess, ValidateCompleted or Error.",
+              response_schema=operation_status_schema(OperationKind.VALIDATE),
+              responses={404: "Status not found (errorcode 30003)."}, tag="lifecycle"),
     ]  # fmt: skip
     return routes

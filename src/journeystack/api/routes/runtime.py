@@ -9,11 +9,21 @@ from journeystack.services import runtime
 
 from ..http import ApiRequest, ApiResponse, json_response, parse_json, parse_json_object, query_int
 from ..routing import Route
+from ..schemas.common import PAGE, TEXT, whole
 from ..schemas.runtime import (
+    BATCH_ANSWER_SCHEMA,
     BATCH_SCHEMA,
+    ESTIMATE_SCHEMA,
     EVENT_SCHEMA,
+    EXIT_ERRORS_SCHEMA,
     EXIT_SCHEMA,
+    EXIT_STATUS_SCHEMA,
+    FIRED_SCHEMA,
+    FRESHNESS_SCHEMA,
+    HISTORY_CSV_SCHEMA,
     HISTORY_FILTERS_SCHEMA,
+    HISTORY_PAGE_SCHEMA,
+    MEMBERSHIP_ANSWER_SCHEMA,
     MEMBERSHIP_SCHEMA,
     members_ci,
     parse_history_query,
@@ -92,8 +102,11 @@ def routes(state: AppState) -> list[Route]:
         # journeystack writes history in the step's own transaction: it never trails.
         return json_response({"freshnessInSeconds": 0})
 
-    history_query = ("$page", "$pageSize", "$orderBy")
-    download_query = ("columns", "format")
+    history_query = {
+        "$page": PAGE, "$pageSize": whole(MAX_HISTORY_PAGE_SIZE),
+        "$orderBy": {"type": "string", "pattern": "^TransactionTime( (asc|desc))?$", "description": "Any case."},
+    }  # fmt: skip
+    download_query = {"columns": TEXT, "format": TEXT}
     bad = {400: "Malformed body (validationErrors name the member)."}
     return [
         Route("POST", EVENTS, fire_event, "postInteractionsEvents",
@@ -101,30 +114,36 @@ def routes(state: AppState) -> list[Route]:
               "into every journey whose Published version it triggers.", request_schema=EVENT_SCHEMA,
               responses={201: "Accepted: {eventInstanceId}.",
                          400: "Unknown EventDefinitionKey, missing ContactKey, or Data that does not fit the "
-                              "event's schema (the message names the field)."}, tag="runtime"),
+                              "event's schema (the message names the field)."}, tag="runtime", status=201,
+              response_schema=FIRED_SCHEMA),
         Route("POST", ASYNC_EVENTS, fire_batch, "postInteractionsAsyncEvents",
               "Fire an entry event for up to 100 contacts (202); also releases Wait Until API Event waits.",
               request_schema=BATCH_SCHEMA, responses={202: "Queued: requestId, count, notQueuedCount, members.",
                                                       400: "Unknown eventDefinitionKey, or more than 100 members (10000)."},
-              tag="runtime"),
+              tag="runtime", status=202, response_schema=BATCH_ANSWER_SCHEMA),
         Route("POST", f"{BASE}/contactMembership", membership, "getContactMembership",
               "The journeys and versions each contact (up to 50) is in now.", request_schema=MEMBERSHIP_SCHEMA,
-              responses=bad, tag="runtime"),
+              responses=bad, tag="runtime", response_schema=MEMBERSHIP_ANSWER_SCHEMA),
         Route("POST", f"{BASE}/contactexit", contact_exit, "contactExit",
               "Remove up to 50 contacts from journeys (202 {errors}); the engine carries it out next.",
-              request_schema=EXIT_SCHEMA, responses={202: "Accepted, with per-contact errors.", **bad}, tag="runtime"),
+              request_schema=EXIT_SCHEMA, responses={202: "Accepted, with per-contact errors.", **bad}, tag="runtime",
+              status=202, response_schema=EXIT_ERRORS_SCHEMA),
         Route("POST", f"{BASE}/contactexit/status", exit_status, "contactExitStatus",
-              "Where each contact's exit request stands.", request_schema=EXIT_SCHEMA, responses=bad, tag="runtime"),
+              "Where each contact's exit request stands.", request_schema=EXIT_SCHEMA, responses=bad, tag="runtime",
+              response_schema=EXIT_STATUS_SCHEMA),
         Route("POST", f"{BASE}/journeyhistory/search", search, "searchJourneyHistory",
               "Journey history, newest first, filtered (count capped at 10,000 as SFMC's).", query=history_query,
-              request_schema=HISTORY_FILTERS_SCHEMA, responses=bad, tag="runtime", blocking=True),
+              request_schema=HISTORY_FILTERS_SCHEMA, responses=bad, tag="runtime", blocking=True,
+              body_optional=True, response_schema=HISTORY_PAGE_SCHEMA),
         Route("POST", f"{BASE}/journeyhistory/download", download, "downloadJourneyHistory",
               "Journey history as CSV, oldest first (`columns` picks and orders the columns).",
               query=download_query, request_schema=HISTORY_FILTERS_SCHEMA, responses=bad, tag="runtime",
-              blocking=True),
+              blocking=True, body_optional=True, response_schema=HISTORY_CSV_SCHEMA, media_type="text/csv"),
         Route("POST", f"{BASE}/journeyhistory/estimate", estimate, "estimateJourneyHistoryDownload",
               "Rows and approximate bytes a download would carry.", query=download_query,
-              request_schema=HISTORY_FILTERS_SCHEMA, responses=bad, tag="runtime", blocking=True),
+              request_schema=HISTORY_FILTERS_SCHEMA, responses=bad, tag="runtime", blocking=True,
+              body_optional=True, response_schema=ESTIMATE_SCHEMA),
         Route("GET", f"{BASE}/journeyhistory/freshness", freshness, "getJourneyHistoryFreshness",
-              "Seconds by which history trails the engine (always 0).", tag="runtime"),
+              "Seconds by which history trails the engine (always 0).", tag="runtime",
+              response_schema=FRESHNESS_SCHEMA),
     ]  # fmt: skip

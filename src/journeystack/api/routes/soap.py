@@ -5,7 +5,7 @@ from __future__ import annotations
 from journeystack.soap.endpoint import CONTENT_TYPE, SoapEndpoint, SoapLimits
 
 from ..http import ApiRequest, ApiResponse
-from ..routing import Route
+from ..routing import Answer, Route
 from ..state import AppState
 
 _XML = {"type": "string", "description": "A SOAP 1.1 envelope (text/xml)."}
@@ -32,8 +32,17 @@ def routes(state: AppState) -> list[Route]:
             authenticated=False,
             scopes=(),
             request_schema=_XML,
+            request_media_type="text/xml",
             response_schema=_XML,
-            responses={500: "SOAP fault (faultstring `Token Expired` for a missing or expired token)."},
+            media_type="text/xml",
+            responses={
+                500: Answer(
+                    "SOAP fault (faultstring `Token Expired` for a missing or expired token; "
+                    "`soap:Client` for a request journeystack cannot read).",
+                    _XML,
+                    "text/xml",
+                ),
+            },
             tag="soap",
             # Up to JOURNEYSTACK_SOAP_MAX_OBJECTS writes, or a filter over every folder: off the loop.
             blocking=True,

@@ -6,9 +6,10 @@ import orjson
 
 from journeystack.errors import InvalidTokenRequest
 
+from ..errors import TOKEN_CLIENT_ERROR_SCHEMA, TOKEN_REQUEST_ERROR_SCHEMA
 from ..http import ApiRequest, ApiResponse, json_response
-from ..routing import Route
-from ..schemas.tokens import TokenRequestBody, TokenResponseBody, parse_token_request, render_token
+from ..routing import Answer, Route
+from ..schemas.tokens import TOKEN_REQUEST_SCHEMA, TOKEN_RESPONSE_SCHEMA, parse_token_request, render_token
 from ..state import AppState
 
 
@@ -32,11 +33,19 @@ def routes(state: AppState) -> list[Route]:
             "Issue an access token (OAuth 2 client credentials); any query string is ignored.",
             authenticated=False,
             scopes=(),
-            request_schema=TokenRequestBody,
-            response_schema=TokenResponseBody,
+            request_schema=TOKEN_REQUEST_SCHEMA,
+            response_schema=TOKEN_RESPONSE_SCHEMA,
             responses={
-                400: "unsupported_grant_type / invalid_request",
-                401: "invalid_client / unauthorized_client",
+                400: Answer(
+                    "OAuth 2 error: invalid_request (the body is not a JSON object) or "
+                    "unsupported_grant_type.",
+                    TOKEN_REQUEST_ERROR_SCHEMA,
+                ),
+                401: Answer(
+                    "OAuth 2 error: invalid_client (unknown client or wrong secret) or "
+                    "unauthorized_client (a business unit the package may not act for).",
+                    TOKEN_CLIENT_ERROR_SCHEMA,
+                ),
             },
             tag="auth",
         )

@@ -9,37 +9,75 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, Validat
 from journeystack import __version__
 from journeystack.config import Settings
 from journeystack.domain.auth import InstalledPackage
+from journeystack.domain.faults import MAX_LATENCY_MS, MAX_RETRY_AFTER, METHODS
 from journeystack.errors import InvalidFaultRule, Problem
 from journeystack.services.admin import ImportResult, ResetResult
 from journeystack.services.faults import RuleView
 from journeystack.storage.state import Cleared
 
+from .common import COUNT, closed
+
 
 class FaultRuleBody(BaseModel):
     """A fault rule as POSTed. Unknown members are refused, so a misspelt one cannot go unnoticed."""
 
-    model_config = ConfigDict(extra="forbid", title="FaultRule")
+    model_config = ConfigDict(
+        extra="forbid",
+        title="FaultRule",
+        # A rule needs an action (domain/faults.py, new_rule): a status, or some latency.
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["status"], "properties": {"status": {"type": "integer"}}},
+                {"required": ["latencyMs"], "properties": {"latencyMs": {"minimum": 1}}},
+            ]
+        },
+    )
 
-    method: StrictStr | None = Field(default=None, description="GET, POST, PUT, PATCH, DELETE; omitted: any.")
+    method: StrictStr | None = Field(
+        default=None,
+        description="GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS (any case) or *; null or omitted: any.",
+        json_schema_extra={"enum": [*METHODS, "*", None]},
+    )
     path: StrictStr = Field(
         default="*",
         description="Glob over the decoded path, case-insensitive; * matches across /. "
         "Example: /interaction/v1/interactions*",
+        json_schema_extra={"pattern": "^[/*]"},
     )
     mid: StrictInt | None = Field(default=None, description="Only calls whose bearer token is for this MID.")
-    probability: float = Field(default=1.0, description="Share of the calls to fire on, 0 to 1.")
+    probability: float = Field(
+        default=1.0,
+        description="Share of the calls to fire on, 0 to 1.",
+        json_schema_extra={"minimum": 0, "maximum": 1},
+    )
     seed: StrictInt | None = Field(default=None, description="Seed of the rule's random draws.")
-    nth: StrictInt | None = Field(default=None, description="Fire on the Nth matching call only.")
-    times: StrictInt | None = Field(default=None, description="Fire on the first N matching calls.")
-    status: StrictInt | None = Field(default=None, description="Answer with this status (400-599).")
+    nth: StrictInt | None = Field(
+        default=None,
+        description="Fire on the Nth matching call only (not with times).",
+        json_schema_extra={"minimum": 1},
+    )
+    times: StrictInt | None = Field(
+        default=None, description="Fire on the first N matching calls.", json_schema_extra={"minimum": 1}
+    )
+    status: StrictInt | None = Field(
+        default=None,
+        description="Answer with this status; a rule needs a status or latencyMs.",
+        json_schema_extra={"minimum": 400, "maximum": 599},
+    )
     retryAfter: StrictInt | None = Field(
-        default=None, description="Seconds for Retry-After and retryAfter (default 1 for 429 and 503)."
+        default=None,
+        description="Seconds for Retry-After and retryAfter (default 1 for 429 and 503); needs a status.",
+        json_schema_extra={"minimum": 0, "maximum": MAX_RETRY_AFTER},
     )
     message: StrictStr | None = Field(default=None, description="The envelope's message (default SFMC's).")
     errorcode: StrictInt | None = Field(
         default=None, description="The envelope's errorcode (default SFMC's)."
     )
-    latencyMs: StrictInt = Field(default=0, description="Delay the answer by this many milliseconds.")
+    latencyMs: StrictInt = Field(
+        default=0,
+        description="Delay the answer by this many milliseconds.",
+        json_schema_extra={"minimum": 0, "maximum": MAX_LATENCY_MS},
+    )
 
 
 def parse_fault_rule(raw: dict[str, Any]) -> dict[str, Any]:
@@ -137,69 +175,118 @@ def render_info(
     }
 
 
+_INT: dict[str, Any] = {"type": "integer"}
+_TEXT: dict[str, Any] = {"type": "string"}
 _CLEARED_PROPERTIES: dict[str, Any] = {
-    "scope": {"type": "object", "properties": {"mid": {"type": ["integer", "null"]}}},
-    "deleted": {"type": "object", "additionalProperties": {"type": "integer"}},
-    "kept": {"type": "array", "items": {"type": "string"}},
+    "scope": closed({"mid": {"type": ["integer", "null"]}}),
+    "deleted": {"type": "object", "additionalProperties": COUNT},
+    "kept": {"type": "array", "items": _TEXT},
 }
-RESET_SCHEMA = {"type": "object", "properties": _CLEARED_PROPERTIES}
-IMPORT_SCHEMA = {
-    "type": "object",
-    "properties": {
-        **_CLEARED_PROPERTIES,
-        "inserted": {"type": "object", "additionalProperties": {"type": "integer"}},
-    },
+RESET_SCHEMA: dict[str, Any] = {"title": "ResetResult", **closed(_CLEARED_PROPERTIES)}
+IMPORT_SCHEMA: dict[str, Any] = {
+    "title": "ImportResult",
+    **closed({**_CLEARED_PROPERTIES, "inserted": {"type": "object", "additionalProperties": COUNT}}),
 }
-SNAPSHOT_SCHEMA = {
-    "type": "object",
+SNAPSHOT_SCHEMA: dict[str, Any] = {
+    "title": "Snapshot",
     "description": "A journeystack snapshot (docs/control-plane.md): rows of every state table in scope.",
-    "required": ["format", "format_version", "scope", "tables"],
-    "properties": {
-        "format": {"const": "journeystack-snapshot"},
-        "format_version": {"const": 1},
-        "scope": {"type": "object", "properties": {"mid": {"type": ["integer", "null"]}}},
-        "tables": {
-            "type": "object",
-            "additionalProperties": {"type": "array", "items": {"type": "object"}},
-        },
-    },
-}
-FAULT_RULE_SCHEMA = {
-    "type": "object",
-    "description": "A fault rule with its counters: calls it matched and calls it fired on.",
-    "properties": {
-        "id": {"type": "string"},
-        "matched": {"type": "integer"},
-        "fired": {"type": "integer"},
-    },
-    "additionalProperties": True,
-}
-JOURNAL_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "count": {"type": "integer"},
-        "entries": {
-            "type": "array",
-            "items": {
+    **closed(
+        {
+            "format": {"const": "journeystack-snapshot"},
+            "format_version": {"const": 1},
+            "scope": closed({"mid": {"type": ["integer", "null"]}}),
+            "tables": {
                 "type": "object",
-                "properties": {
-                    name: {"type": kind}
-                    for name, kind in [
-                        ("sequence", "integer"),
-                        ("time", "string"),
-                        ("requestId", "string"),
-                        ("method", "string"),
-                        ("path", "string"),
-                        ("query", "string"),
-                        ("status", "integer"),
-                        ("durationMs", "number"),
-                        ("mid", ["integer", "null"]),
-                        ("fault", ["string", "null"]),
-                        ("request", "object"),
-                        ("response", "object"),
-                    ]
-                },  # fmt: skip
+                "additionalProperties": {"type": "array", "items": {"type": "object"}},
             },
-        },
-    },
+        }
+    ),
+}
+FAULT_RULE_SCHEMA: dict[str, Any] = {
+    "title": "FaultRuleState",
+    "description": "A fault rule with its counters: calls it matched and calls it fired on.",
+    **closed(
+        {
+            "id": {"type": "string", "minLength": 1},
+            "method": {"type": ["string", "null"]},
+            "path": _TEXT,
+            "mid": {"type": ["integer", "null"]},
+            "probability": {"type": "number", "minimum": 0, "maximum": 1},
+            "seed": {"type": ["integer", "null"]},
+            "nth": {"type": ["integer", "null"], "minimum": 1},
+            "times": {"type": ["integer", "null"], "minimum": 1},
+            "status": {"type": ["integer", "null"], "minimum": 400, "maximum": 599},
+            "retryAfter": {"type": ["integer", "null"], "minimum": 0},
+            "message": {"type": ["string", "null"]},
+            "errorcode": {"type": ["integer", "null"]},
+            "latencyMs": {"type": "integer", "minimum": 0},
+            "matched": COUNT,
+            "fired": COUNT,
+        }
+    ),
+}
+FAULT_RULES_SCHEMA: dict[str, Any] = {
+    "title": "FaultRules",
+    **closed({"count": COUNT, "rules": {"type": "array", "items": FAULT_RULE_SCHEMA}}),
+}
+DELETED_SCHEMA: dict[str, Any] = {"title": "Deleted", **closed({"deleted": COUNT})}
+_CALL_SIDE = closed(
+    {
+        "headers": {"type": "object", "additionalProperties": _TEXT},
+        "body": {},
+        "bodyBytes": COUNT,
+        "bodyTruncated": {"type": "boolean"},
+    }
+)
+JOURNAL_SCHEMA: dict[str, Any] = {
+    "title": "Journal",
+    **closed(
+        {
+            "enabled": {"type": "boolean"},
+            "count": COUNT,
+            "entries": {
+                "type": "array",
+                "items": closed(
+                    {
+                        "sequence": _INT,
+                        "time": _TEXT,
+                        "requestId": _TEXT,
+                        "method": _TEXT,
+                        "path": _TEXT,
+                        "query": _TEXT,
+                        "status": _INT,
+                        "durationMs": {"type": "number", "minimum": 0},
+                        "mid": {"type": ["integer", "null"]},
+                        "fault": {"type": ["string", "null"]},
+                        "request": _CALL_SIDE,
+                        "response": _CALL_SIDE,
+                    }
+                ),
+            },
+        }
+    ),
+}
+HEALTH_SCHEMA: dict[str, Any] = {"title": "Health", **closed({"status": {"const": "ok"}, "version": _TEXT})}
+READY_SCHEMA: dict[str, Any] = {"title": "Ready", **closed({"status": {"const": "ready"}})}
+INFO_SCHEMA: dict[str, Any] = {
+    "title": "ServerInfo",
+    **closed(
+        {
+            "name": {"const": "journeystack"},
+            "version": _TEXT,
+            "store": _TEXT,
+            "packages": {
+                "type": "array",
+                "items": closed(
+                    {
+                        "clientId": _TEXT,
+                        "mids": {"type": "array", "items": _INT},
+                        "scopes": {"type": "array", "items": _TEXT},
+                    }
+                ),
+            },
+            "settings": {"type": "object", "propertyNames": {"pattern": "^JOURNEYSTACK_[A-Z_]+$"}},
+            "controlPlane": closed({"faultRules": COUNT, "journalEntries": COUNT}),
+        }
+    ),
 }

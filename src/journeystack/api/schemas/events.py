@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 
 from journeystack.domain.dates import format_ms
-from journeystack.domain.events import EventDefinition
+from journeystack.domain.events import KEY_PATTERN, EventDefinition
 from journeystack.domain.queries import Page
 from journeystack.errors import InvalidRequest, Problem
 
+from .common import COUNT, GUID, SFMC_DATE, page_of
 from .journeys import problems_of
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
@@ -29,25 +30,94 @@ SERVER_OWNED = frozenset(
 ATTRIBUTES = frozenset({"eventDefinitionKey", "name", "type"})
 
 
-class EventDefinitionCreate(BaseModel):
-    model_config = ConfigDict(extra="allow", title="EventDefinitionCreate")
+_DATA_EXTENSION: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "fields": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string", "minLength": 1},
+                    "type": {
+                        "enum": ["Text", "Number", "Decimal", "Boolean", "Date", "EmailAddress", "Phone"]
+                    },
+                    "isNullable": {"type": "boolean"},
+                    "maxLength": {"type": "integer", "minimum": 1},
+                },
+            },
+        },
+    },
+}
+
+
+def _key_rule(schema: dict[str, Any]) -> None:
+    """The key's characters (domain/events.py) and, on create, a data extension or a schema."""
+    key = schema["properties"]["eventDefinitionKey"]
+    for option in key.get("anyOf", [key]):
+        if option.get("type") == "string":
+            option["pattern"] = f"^{KEY_PATTERN.pattern}$"
+    schema["properties"]["schema"] = {
+        "anyOf": [_DATA_EXTENSION, {"type": "null"}],
+        "description": "A data extension of the event's own; fired events' Data is checked against its fields.",
+    }
+    if "eventDefinitionKey" in schema.get("required", []):
+        schema["examples"] = [
+            {
+                "type": "APIEvent",
+                "name": "Sign-up",
+                "eventDefinitionKey": "APIEvent-signup",
+                "schema": {"fields": [{"name": "EmailAddress", "type": "EmailAddress"}]},
+            }
+        ]
+        schema["anyOf"] = [
+            {
+                "required": ["dataExtensionId"],
+                "properties": {"dataExtensionId": {"type": "string", "minLength": 1}},
+            },
+            {"required": ["schema"], "properties": {"schema": {"type": "object", "minProperties": 1}}},
+        ]
+
+
+class _EventMembers(BaseModel):
+    """The members `render` answers under SFMC's types: a client's member of another type would be
+    answered as sent (a `metaData` string, a `category` array), which no SFMC client can read."""
+
+    description: StrictStr | None = None
+    mode: StrictStr | None = Field(default=None, description="Production (default) or Test.")
+    dataExtensionId: StrictStr | None = None
+    dataExtensionName: StrictStr | None = None
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    sourceApplicationExtensionId: StrictStr | None = None
+    filterDefinitionId: StrictStr | None = None
+    filterDefinitionTemplate: StrictStr | None = None
+    iconUrl: StrictStr | None = None
+    category: StrictStr | None = None
+    automationId: StrictStr | None = None
+    arguments: dict[str, Any] | None = None
+    configurationArguments: dict[str, Any] | None = None
+    metaData: dict[str, Any] | None = None
+    isVisibleInPicker: StrictBool | None = None
+    isPlatformObject: StrictBool | None = None
+    disableDEDataLogging: StrictBool | None = None
+
+
+class EventDefinitionCreate(_EventMembers):
+    model_config = ConfigDict(extra="allow", title="EventDefinitionCreate", json_schema_extra=_key_rule)
 
     type: StrictStr = Field(min_length=1, max_length=100, description="Event, APIEvent, EmailAudience, ...")
     name: StrictStr = Field(min_length=1, max_length=400)
     eventDefinitionKey: StrictStr = Field(min_length=1, max_length=200)
-    description: StrictStr | None = None
-    mode: StrictStr | None = Field(default=None, description="Production (default) or Test.")
-    dataExtensionId: StrictStr | None = None
-    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
 
 
-class EventDefinitionUpdate(BaseModel):
-    model_config = ConfigDict(extra="allow", title="EventDefinitionUpdate")
+class EventDefinitionUpdate(_EventMembers):
+    model_config = ConfigDict(extra="allow", title="EventDefinitionUpdate", json_schema_extra=_key_rule)
 
     type: StrictStr | None = Field(default=None, min_length=1, max_length=100)
     name: StrictStr | None = Field(default=None, min_length=1, max_length=400)
     eventDefinitionKey: StrictStr | None = Field(default=None, min_length=1, max_length=200)
-    description: StrictStr | None = None
 
 
 def _members(raw: dict[str, Any]) -> dict[str, Any]:
@@ -118,6 +188,54 @@ def render(event: EventDefinition, interaction_count: int, published_count: int)
     for member, value in body.items():
         wire.setdefault(member, value)
     return wire
+
+
+_TEXT: dict[str, Any] = {"type": "string"}
+# An event definition as `render` writes it; members the client sent beyond these follow them.
+EVENT_DEFINITION_SCHEMA: dict[str, Any] = {
+    "title": "EventDefinition",
+    "type": "object",
+    "required": [
+        "id", "type", "name", "description", "createdDate", "createdBy", "modifiedDate", "modifiedBy",
+        "mode", "eventDefinitionKey", "dataExtensionId", "dataExtensionName", "sourceApplicationExtensionId",
+        "filterDefinitionId", "filterDefinitionTemplate", "iconUrl", "arguments", "configurationArguments",
+        "metaData", "interactionCount", "isVisibleInPicker", "isPlatformObject", "category",
+        "publishedInteractionCount", "automationId", "disableDEDataLogging",
+    ],
+    "properties": {
+        "id": GUID,
+        "type": {"type": "string", "minLength": 1, "maxLength": 100},
+        "name": {"type": "string", "minLength": 1, "maxLength": 400},
+        "description": _TEXT,
+        "createdDate": SFMC_DATE,
+        "createdBy": _TEXT,
+        "modifiedDate": SFMC_DATE,
+        "modifiedBy": _TEXT,
+        "mode": _TEXT,
+        "eventDefinitionKey": {"type": "string", "pattern": f"^{KEY_PATTERN.pattern}$"},
+        "dataExtensionId": _TEXT,
+        "dataExtensionName": _TEXT,
+        "sourceApplicationExtensionId": _TEXT,
+        "filterDefinitionId": _TEXT,
+        "filterDefinitionTemplate": _TEXT,
+        "iconUrl": _TEXT,
+        "arguments": {"type": "object"},
+        "configurationArguments": {"type": "object"},
+        "metaData": {"type": "object"},
+        "interactionCount": COUNT,
+        "isVisibleInPicker": {"type": "boolean"},
+        "isPlatformObject": {"type": "boolean"},
+        "category": _TEXT,
+        "publishedInteractionCount": COUNT,
+        "automationId": _TEXT,
+        "disableDEDataLogging": {"type": "boolean"},
+    },
+    "additionalProperties": True,
+}  # fmt: skip
+EVENT_DEFINITION_PAGE_SCHEMA: dict[str, Any] = {
+    "title": "EventDefinitionPage",
+    **page_of(EVENT_DEFINITION_SCHEMA),
+}
 
 
 def render_page(page: Page[tuple[EventDefinition, int, int]]) -> dict[str, Any]:

@@ -10,14 +10,19 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, f
 
 from journeystack.domain.dates import format_ms
 from journeystack.domain.journey import (
+    DEFINITION_TYPES,
+    ENTRY_MODES,
     WORKFLOW_API_VERSIONS,
     JourneyDefinition,
     JourneyVersion,
+    Status,
     StoredJourney,
 )
 from journeystack.domain.queries import MAX_INTEGER, Page
 from journeystack.domain.runtime.records import JourneyStats
 from journeystack.errors import InvalidRequest, Problem
+
+from .common import COUNT, GUID, SFMC_DATE, closed, page_of
 
 # Members the server owns: ignored when a client sends them (SFMC: "can never be updated").
 SERVER_OWNED = frozenset(
@@ -44,10 +49,82 @@ _VALUE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "l
                            "string_too_short", "string_too_long", "too_short", "too_long"})  # fmt: skip
 
 
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+# A trigger, activity, goal or exit: the members the save checks type (domain/spec/structure.py).
+_ELEMENT_MEMBERS: dict[str, Any] = {
+    "key": {"type": "string"},
+    "name": {"type": "string"},
+    "description": {"type": "string"},
+    "type": {"type": "string"},
+    "arguments": {"type": "object"},
+    "configurationArguments": {"type": "object"},
+    "metaData": {"type": "object"},
+    "outcomes": {"type": "array", "items": {"type": "object"}},
+}
+_ELEMENT: dict[str, Any] = {"type": "object", "properties": _ELEMENT_MEMBERS}
+# Every activity needs its own non-empty key and a type (`outcomes[].next` names another's key).
+_ACTIVITY: dict[str, Any] = {
+    "type": "object",
+    "required": ["key", "type"],
+    "properties": {
+        **_ELEMENT_MEMBERS,
+        "key": {"type": "string", "minLength": 1, "pattern": "\\S"},
+        "type": {"type": "string", "minLength": 1, "pattern": "\\S"},
+    },
+}
+
+
+def _journey_spec_checks(schema: dict[str, Any]) -> None:
+    """What the save checks accept beyond the model's types (docs/lifecycle.md, save-time rules);
+    the cross-references between members (an outcome's `next`, ...) JSON Schema cannot say."""
+    properties = schema["properties"]
+    properties["workflowApiVersion"]["enum"] = list(WORKFLOW_API_VERSIONS)
+    properties["entryMode"] = _nullable({"enum": list(ENTRY_MODES), "description": "Any case is accepted."})
+    properties["definitionType"] = _nullable(
+        {"enum": list(DEFINITION_TYPES), "description": "Any case is accepted."}
+    )
+    properties["triggers"] = _nullable(
+        {"type": "array", "maxItems": 1, "items": _ELEMENT, "description": "At most one entry event."}
+    )
+    properties["activities"] = _nullable({"type": "array", "maxItems": 1000, "items": _ACTIVITY})
+    for member in ("goals", "exits"):
+        properties[member] = _nullable({"type": "array", "maxItems": 100, "items": _ELEMENT})
+    properties["notifiers"] = _nullable({"type": "array", "maxItems": 100, "items": {"type": "object"}})
+    properties["executionMode"] = _nullable({"type": "string"})
+    if "version" not in properties:  # a create: a journey the checks accept
+        schema["examples"] = [
+            {
+                "key": "welcome-series",
+                "name": "Welcome series",
+                "workflowApiVersion": 1.0,
+                "entryMode": "MultipleEntries",
+                "triggers": [
+                    {
+                        "key": "TRIGGER",
+                        "type": "APIEvent",
+                        "metaData": {"eventDefinitionKey": "APIEvent-signup"},
+                    }
+                ],
+                "activities": [
+                    {
+                        "key": "WAIT-1",
+                        "type": "WAIT",
+                        "outcomes": [{"key": "w1", "next": None}],
+                        "configurationArguments": {"waitDuration": 1, "waitUnit": "DAYS"},
+                        "metaData": {"isConfigured": True},
+                    }
+                ],
+            }
+        ]
+
+
 class JourneyCreate(BaseModel):
     """A journey as POSTed. Any other Journey Spec member is kept as sent."""
 
-    model_config = ConfigDict(extra="allow", title="JourneyCreate")
+    model_config = ConfigDict(extra="allow", title="JourneyCreate", json_schema_extra=_journey_spec_checks)
 
     key: StrictStr = Field(
         min_length=1, max_length=200, description="The journey's key, unique per business unit."
@@ -84,7 +161,7 @@ class JourneyCreate(BaseModel):
 class JourneyUpdate(JourneyCreate):
     """A journey version as PUT: `version` selects it, `modifiedDate` must match the stored one."""
 
-    model_config = ConfigDict(extra="allow", title="JourneyUpdate")
+    model_config = ConfigDict(extra="allow", title="JourneyUpdate", json_schema_extra=_journey_spec_checks)
 
     version: int = Field(ge=1, le=MAX_INTEGER, description="The version to update.")
     modifiedDate: StrictStr | None = Field(
@@ -141,6 +218,50 @@ def parse_update(raw: dict[str, Any]) -> tuple[JourneyDefinition, int, str | Non
     except ValidationError as error:
         raise InvalidRequest(problems_of(error)) from None
     return _definition(model, raw), model.version, model.modifiedDate
+
+
+STATS_SCHEMA: dict[str, Any] = closed(
+    {
+        "currentPopulation": COUNT,
+        "cumulativePopulation": COUNT,
+        "metGoal": COUNT,
+        "metExitCriteria": COUNT,
+        "goalPerformance": {"type": "number", "minimum": 0},
+    }
+)
+# A journey version as `render` writes it: the head, the Journey Spec document as the client sent it
+# (defaults filled in), then the tail. A list item leaves out activities and triggers unless asked.
+JOURNEY_SCHEMA: dict[str, Any] = {
+    "title": "Journey",
+    "type": "object",
+    "required": [
+        "id", "key", "name", "lastPublishedDate", "description", "version", "workflowApiVersion",
+        "createdDate", "modifiedDate", "entryMode", "definitionType", "status", "definitionId",
+    ],
+    "properties": {
+        "id": GUID,
+        "key": {"type": "string", "minLength": 1, "maxLength": 200},
+        "name": {"type": "string", "minLength": 1, "maxLength": 400},
+        "lastPublishedDate": SFMC_DATE,
+        "description": {"type": "string", "maxLength": 4000},
+        "version": {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER},
+        "workflowApiVersion": {"enum": list(WORKFLOW_API_VERSIONS)},
+        "createdDate": SFMC_DATE,
+        "modifiedDate": SFMC_DATE,
+        **{member: {"type": "array"} for member in ("triggers", "activities", "goals", "exits", "notifiers")},
+        "defaults": {"type": "object"},
+        "metaData": {"type": "object"},
+        "executionMode": {"type": "string"},
+        "categoryId": {"type": "integer"},
+        "entryMode": {"enum": list(ENTRY_MODES)},
+        "definitionType": {"enum": list(DEFINITION_TYPES)},
+        "status": {"enum": [s.value for s in Status if s is not Status.DELETED]},
+        "definitionId": GUID,
+        "stats": STATS_SCHEMA,
+    },
+    "additionalProperties": True,
+}  # fmt: skip
+JOURNEY_PAGE_SCHEMA: dict[str, Any] = {"title": "JourneyPage", **page_of(JOURNEY_SCHEMA)}
 
 
 def render_stats(stats: JourneyStats) -> dict[str, Any]:

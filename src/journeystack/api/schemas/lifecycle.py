@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from journeystack.domain.audit import AuditEntry
+from journeystack.domain.audit import AuditAction, AuditEntry
 from journeystack.domain.dates import format_ms
 from journeystack.domain.lifecycle import Operation, OperationKind, OperationProblem, OperationState
-from journeystack.domain.queries import Page
+from journeystack.domain.queries import MAX_INTEGER, Page
+
+from .common import GUID, SFMC_DATE, closed, page_of
 
 _IN_PROCESS = {OperationKind.PUBLISH: "PublishInProcess", OperationKind.VALIDATE: "ValidateInProcess"}
 _COMPLETED = {OperationKind.PUBLISH: "PublishCompleted", OperationKind.VALIDATE: "ValidateCompleted"}
@@ -83,3 +85,70 @@ def render_audit_page(page: Page[AuditEntry]) -> dict[str, Any]:
         "links": {},
         "items": [render_audit_entry(e) for e in page.items],
     }
+
+
+_TEXT: dict[str, Any] = {"type": "string"}
+OPERATION_STARTED_SCHEMA: dict[str, Any] = {
+    "title": "OperationStarted",
+    **closed(
+        {
+            "statusId": GUID,
+            "statusUrl": {
+                "type": "string",
+                "pattern": "^/interaction/v1/interactions/(publishStatus|validateStatus)/[0-9a-f-]{36}$",
+            },
+        }
+    ),
+}
+_PROBLEM = closed(
+    {
+        "errorCode": _TEXT,
+        "errorDetail": _TEXT,
+        "errorType": _TEXT,
+        "additionalInfo": {"type": "object"},
+        "message": _TEXT,
+    }
+)
+
+
+def operation_status_schema(kind: OperationKind) -> dict[str, Any]:
+    """What `render_status` answers for a publish or a validation."""
+    return {
+        "title": f"{kind.value.title()}Status",
+        **closed(
+            {
+                "statusId": GUID,
+                "status": {"enum": [_IN_PROCESS[kind], _COMPLETED[kind], "Error"]},
+                "errors": {"type": "array", "items": _PROBLEM},
+                "warnings": {"type": "array", "items": _PROBLEM},
+            }
+        ),
+    }
+
+
+AUDIT_ENTRY_SCHEMA: dict[str, Any] = {
+    "title": "AuditEntry",
+    "type": "object",
+    "required": [
+        "action", "key", "versionNumber", "id", "originalDefinitionId", "name", "description", "timeStamp",
+        "user", "executionMode",
+    ],
+    "properties": {
+        "action": {"enum": [a.value for a in AuditAction]},
+        "key": _TEXT,
+        "versionNumber": {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER},
+        "id": GUID,
+        "originalDefinitionId": GUID,
+        "name": _TEXT,
+        "description": _TEXT,
+        "timeStamp": SFMC_DATE,
+        "user": closed({"name": _TEXT, "userId": _TEXT}),
+        "executionMode": _TEXT,
+        "publishStatus": _TEXT,
+        "publishRequestId": GUID,
+        "errors": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["message"]}},
+        "ContactsEjected": {"type": "integer", "minimum": 0},
+    },
+    "additionalProperties": True,
+}  # fmt: skip
+AUDIT_PAGE_SCHEMA: dict[str, Any] = {"title": "AuditPage", **page_of(AUDIT_ENTRY_SCHEMA)}

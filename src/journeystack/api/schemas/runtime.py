@@ -13,6 +13,8 @@ from journeystack.domain.runtime.steps import HistoryRow, OutboxMessage
 from journeystack.errors import Problem, refused
 from journeystack.services.runtime import BatchResult
 
+from .common import COUNT, GUID, UTC_INSTANT, closed, page_of
+
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 _MAX_FILTER_VALUES = 1000
 
@@ -196,17 +198,32 @@ def render_outbox_item(pk: int, message: OutboxMessage) -> dict[str, Any]:
     }
 
 
+# Request bodies, as services/runtime.py reads them. Member names are matched ignoring case there;
+# these name them as SFMC documents them.
+_CONTACT_KEY: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 254, "pattern": "\\S"}
+_FIELDS: dict[str, Any] = {"type": "object", "maxProperties": 500}
+_JOURNEY_KEY: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"}
+_FILTER: dict[str, Any] = {
+    "anyOf": [
+        {"type": "array", "maxItems": _MAX_FILTER_VALUES, "items": {"type": "string"}},
+        {"type": "string"},
+        {"type": "null"},
+    ]
+}
+_INSTANT: dict[str, Any] = {
+    "type": ["string", "null"],
+    "description": "ISO 8601, years 1970-9999 (no offset: UTC).",
+    "pattern": "^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    "(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,6})?)?(Z|[+-][01][0-9]:[0-5][0-9])?)?$",
+}
 HISTORY_FILTERS_SCHEMA: dict[str, Any] = {
+    "title": "JourneyHistoryFilters",
     "type": "object",
     "properties": {
-        "start": {
-            "type": ["string", "null"],
-            "description": "ISO 8601; default 30 days ago (the retention).",
-        },
-        "end": {"type": ["string", "null"]},
-        **{
-            name: {"type": "array", "items": {"type": "string"}}
-            for name in (
+        "start": {**_INSTANT, "description": "ISO 8601; default 30 days ago (the retention)."},
+        "end": _INSTANT,
+        **dict.fromkeys(
+            (
                 "definitionIds",
                 "definitionKeys",
                 "activityIds",
@@ -216,49 +233,194 @@ HISTORY_FILTERS_SCHEMA: dict[str, Any] = {
                 "definitionInstanceIds",
                 "statuses",
                 "clientStatuses",
-            )
-        },  # fmt: skip
+            ),
+            _FILTER,
+        ),  # fmt: skip
     },
 }
 EVENT_SCHEMA: dict[str, Any] = {
+    "title": "EntryEvent",
     "type": "object",
     "required": ["ContactKey", "EventDefinitionKey"],
     "properties": {
-        "ContactKey": {"type": "string", "maxLength": 254},
-        "EventDefinitionKey": {"type": "string", "maxLength": 200},
-        "Data": {"type": "object"},
+        "ContactKey": _CONTACT_KEY,
+        "EventDefinitionKey": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+        "Data": {
+            **_FIELDS,
+            "description": "Field values; checked against the event's schema when it has one.",
+        },
     },
 }
 BATCH_SCHEMA: dict[str, Any] = {
+    "title": "EntryEventBatch",
     "type": "object",
     "required": ["eventDefinitionKey", "members"],
     "properties": {
-        "eventDefinitionKey": {"type": "string"},
+        "eventDefinitionKey": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
         "members": {
             "type": "array",
+            "minItems": 1,
             "maxItems": 100,
             "items": {
                 "type": "object",
-                "properties": {"contactKey": {"type": "string"}, "data": {"type": "object"}},
+                "required": ["contactKey"],
+                "properties": {"contactKey": _CONTACT_KEY, "data": _FIELDS},
             },
         },
     },
 }
 EXIT_SCHEMA: dict[str, Any] = {
+    "title": "ContactExits",
     "type": "array",
+    "minItems": 1,
     "maxItems": 50,
     "items": {
         "type": "object",
         "required": ["ContactKey", "DefinitionKey"],
         "properties": {
-            "ContactKey": {"type": "string"},
-            "DefinitionKey": {"type": "string"},
-            "Versions": {"type": "array", "items": {"type": "integer"}},
+            "ContactKey": _CONTACT_KEY,
+            "DefinitionKey": _JOURNEY_KEY,
+            "Versions": {
+                "type": ["array", "null"],
+                "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+            },
         },
     },
 }
 MEMBERSHIP_SCHEMA: dict[str, Any] = {
+    "title": "ContactKeys",
     "type": "object",
     "required": ["ContactKeyList"],
-    "properties": {"ContactKeyList": {"type": "array", "maxItems": 50, "items": {"type": "string"}}},
+    "properties": {"ContactKeyList": {"type": "array", "minItems": 1, "maxItems": 50, "items": _CONTACT_KEY}},
+}
+
+# Answers, as the render functions above write them.
+_TEXT: dict[str, Any] = {"type": "string"}
+FIRED_SCHEMA: dict[str, Any] = {"title": "EventFired", **closed({"eventInstanceId": GUID})}
+BATCH_ANSWER_SCHEMA: dict[str, Any] = {
+    "title": "EventBatchQueued",
+    **closed(
+        {
+            "requestId": GUID,
+            "count": COUNT,
+            "notQueuedCount": COUNT,
+            "members": {
+                "type": "array",
+                "items": closed(
+                    {"contactKey": {}, "eventInstanceId": _TEXT, "errorcode": _TEXT, "message": _TEXT},
+                    optional=("errorcode", "message"),
+                ),
+            },
+        }
+    ),
+}
+MEMBERSHIP_ANSWER_SCHEMA: dict[str, Any] = {
+    "title": "ContactMemberships",
+    **closed(
+        {
+            "results": closed(
+                {
+                    "contactMemberships": {
+                        "type": "array",
+                        "items": closed(
+                            {
+                                "contactKey": _TEXT,
+                                "definitionKey": _TEXT,
+                                "version": {"type": "integer", "minimum": 1},
+                            }
+                        ),
+                    },
+                    "contactsNotFound": {"type": "array", "items": _TEXT},
+                }
+            )
+        }
+    ),
+}
+
+
+def _exit_item(version: dict[str, Any]) -> dict[str, Any]:
+    return closed(
+        {
+            "contactKey": _TEXT,
+            "definitionKey": _TEXT,
+            "status": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["version", "message"],
+                    "properties": {"version": version, "message": _TEXT},
+                },
+            },
+        }
+    )
+
+
+EXIT_ERRORS_SCHEMA: dict[str, Any] = {
+    "title": "ContactExitErrors",
+    **closed({"errors": {"type": "array", "items": _exit_item({"type": "integer"})}}),
+}
+# The engine answers `version: null` for a request that named no Versions when the contact was in
+# no version of the journey (services/engine.py); the other answers say 1 for such a request.
+EXIT_STATUS_SCHEMA: dict[str, Any] = {
+    "title": "ContactExitStatuses",
+    "type": "array",
+    "items": _exit_item({"type": ["integer", "null"]}),
+}
+HISTORY_ITEM_SCHEMA: dict[str, Any] = {
+    "title": "JourneyHistoryItem",
+    **closed(
+        {
+            "id": {"type": "integer"},
+            "mid": {"type": "integer"},
+            "definitionId": _TEXT,
+            "definitionKey": _TEXT,
+            "definitionName": _TEXT,
+            "versionNumber": {"type": "integer"},
+            "contactKey": _TEXT,
+            "transactionTime": UTC_INSTANT,
+            "epochTimeInMilliseconds": {"type": "integer"},
+            "status": _TEXT,
+            "clientStatus": _TEXT,
+            "message": _TEXT,
+            "activityId": _TEXT,
+            "activityKey": _TEXT,
+            "activityType": _TEXT,
+            "activityName": _TEXT,
+            "definitionInstanceId": _TEXT,
+            "eventId": _TEXT,
+        }
+    ),
+}
+HISTORY_PAGE_SCHEMA: dict[str, Any] = {"title": "JourneyHistoryPage", **page_of(HISTORY_ITEM_SCHEMA)}
+HISTORY_CSV_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "description": "CSV (RFC 4180, CRLF): a header row of the chosen columns, then one row per entry.",
+}
+ESTIMATE_SCHEMA: dict[str, Any] = {
+    "title": "JourneyHistoryEstimate",
+    **closed({"rowCount": COUNT, "fileSizeInBytes": COUNT, "compressedFileSizeInBytes": COUNT}),
+}
+FRESHNESS_SCHEMA: dict[str, Any] = {
+    "title": "JourneyHistoryFreshness",
+    **closed({"freshnessInSeconds": {"type": "integer", "minimum": 0}}),
+}
+CLOCK_SCHEMA: dict[str, Any] = {
+    "title": "EngineClock",
+    **closed({"now": UTC_INSTANT, "nowMs": {"type": "integer"}, "frozen": {"type": "boolean"}}),
+}
+PROCESSED_SCHEMA: dict[str, Any] = closed(
+    dict.fromkeys(("events", "entries", "steps", "sweeps", "exits", "pauses"), COUNT)
+)
+OUTBOX_ITEM_SCHEMA: dict[str, Any] = {
+    "title": "OutboxMessage",
+    "type": "object",
+    "required": ["id", "mid", "createdDate", "channel", "contactKey"],
+    "properties": {
+        "id": {"type": "integer"},
+        "mid": {"type": "integer"},
+        "createdDate": UTC_INSTANT,
+        "channel": _TEXT,
+        "contactKey": _TEXT,
+        "version": {"type": ["integer", "null"]},
+    },
 }

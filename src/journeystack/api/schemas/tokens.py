@@ -5,28 +5,56 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, Field
-
+from journeystack.domain.auth import MAX_MID
 from journeystack.services.tokens import IssuedToken, TokenRequest
 
+from .common import closed
 
-class TokenRequestBody(BaseModel):
-    grant_type: str = Field(description="Always client_credentials.")
-    client_id: str
-    client_secret: str
-    account_id: int | str | None = Field(default=None, description="MID of the business unit to act for.")
-    scope: str | None = Field(
-        default=None, description="Space-separated scopes; omitted means all of the package's."
-    )
-
-
-class TokenResponseBody(BaseModel):
-    access_token: str
-    token_type: str = "Bearer"
-    expires_in: int
-    scope: str
-    rest_instance_url: str
-    soap_instance_url: str
+# What /v2/token accepts (domain/auth.py `grant_for`, `parse_account_id`); other members are ignored.
+TOKEN_REQUEST_SCHEMA: dict[str, Any] = {
+    "title": "TokenRequest",
+    "type": "object",
+    # The built-in default package, as the README uses it.
+    "examples": [
+        {
+            "grant_type": "client_credentials",
+            "client_id": "journeystack",
+            "client_secret": "journeystack",
+            "account_id": 1000001,
+        }
+    ],
+    "required": ["grant_type", "client_id", "client_secret"],
+    "properties": {
+        "grant_type": {"const": "client_credentials", "description": "Always client_credentials."},
+        "client_id": {"type": "string"},
+        "client_secret": {"type": "string"},
+        "account_id": {
+            "description": "MID of the business unit to act for (default: the package's first).",
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": MAX_MID},
+                {"type": "string", "pattern": "^[0-9]{1,19}$"},
+                {"type": "null"},
+            ],
+        },
+        "scope": {
+            "type": ["string", "null"],
+            "description": "Space-separated scopes; omitted means all of the package's, unknown ones are dropped.",
+        },
+    },
+}
+TOKEN_RESPONSE_SCHEMA: dict[str, Any] = {
+    "title": "Token",
+    **closed(
+        {
+            "access_token": {"type": "string", "minLength": 1},
+            "token_type": {"const": "Bearer"},
+            "expires_in": {"type": "integer", "minimum": 1},
+            "scope": {"type": "string"},
+            "rest_instance_url": {"type": "string", "pattern": "^https?://.+/$"},
+            "soap_instance_url": {"type": "string", "pattern": "^https?://.+/$"},
+        }
+    ),
+}
 
 
 def parse_token_request(raw: dict[str, Any]) -> TokenRequest:

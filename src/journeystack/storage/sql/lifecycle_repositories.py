@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from journeystack.domain.audit import AuditAction, AuditEntry
@@ -206,20 +206,29 @@ class SqlAuditRepository:
         return Page(count=count, page=page, page_size=page_size, items=[_to_entry(row) for row in rows])
 
 
-def _to_event(row: Any) -> EventDefinition:
-    m = row._mapping
-    return EventDefinition(
-        mid=m["mid"],
-        id=m["id"],
-        key=m["key"],
-        name=m["name"],
-        type=m["type"],
-        created_ms=m["created_ms"],
-        modified_ms=m["modified_ms"],
-        created_by=m["created_by"],
-        modified_by=m["modified_by"],
-        body=orjson.loads(m["body"]),
+_EVENT_COLUMNS = (
+    event_definitions.c.mid, event_definitions.c.id, event_definitions.c.key, event_definitions.c.name,
+    event_definitions.c.type, event_definitions.c.created_ms, event_definitions.c.modified_ms,
+    event_definitions.c.created_by, event_definitions.c.modified_by, event_definitions.c.body,
+)  # fmt: skip
+_EVENT_BY_KEY = Prepared(
+    select(*_EVENT_COLUMNS).where(
+        event_definitions.c.mid == bindparam("mid"), event_definitions.c.key == bindparam("key")
     )
+)
+_EVENT_BY_ID = Prepared(
+    select(*_EVENT_COLUMNS).where(
+        event_definitions.c.mid == bindparam("mid"), event_definitions.c.id == bindparam("id")
+    )
+)
+
+
+def _event_from_tuple(row: tuple[Any, ...]) -> EventDefinition:
+    mid, event_id, key, name, type_, created_ms, modified_ms, created_by, modified_by, body = row
+    return EventDefinition(
+        mid=mid, id=event_id, key=key, name=name, type=type_, created_ms=created_ms, modified_ms=modified_ms,
+        created_by=created_by, modified_by=modified_by, body=orjson.loads(body),
+    )  # fmt: skip
 
 
 def _event_values(event: EventDefinition) -> dict[str, Any]:
@@ -238,11 +247,12 @@ class SqlEventDefinitionRepository:
         self._c = connection
 
     def get(self, mid: int, *, key: str | None = None, event_id: str | None = None) -> EventDefinition | None:
-        condition = event_definitions.c.key == key if key is not None else event_definitions.c.id == event_id
-        row = self._c.execute(
-            select(event_definitions).where(event_definitions.c.mid == mid, condition)
-        ).first()
-        return _to_event(row) if row is not None else None
+        # Every fired event reads its definition by key: a prepared statement (docs/benchmarks.md).
+        if key is not None:
+            row = _EVENT_BY_KEY.first(self._c, {"mid": mid, "key": key})
+        else:
+            row = _EVENT_BY_ID.first(self._c, {"mid": mid, "id": event_id})
+        return _event_from_tuple(row) if row is not None else None
 
     def add(self, event: EventDefinition) -> None:
         values = _event_values(event) | {
@@ -285,10 +295,12 @@ class SqlEventDefinitionRepository:
             select(func.count()).select_from(event_definitions).where(*conditions)
         ).scalar_one()
         rows = self._c.execute(
-            select(event_definitions)
+            select(*_EVENT_COLUMNS)
             .where(*conditions)
             .order_by(event_definitions.c.name, event_definitions.c.pk)
             .limit(page_size)
             .offset((page - 1) * page_size)
         ).all()
-        return Page(count=count, page=page, page_size=page_size, items=[_to_event(row) for row in rows])
+        return Page(
+            count=count, page=page, page_size=page_size, items=[_event_from_tuple(tuple(row)) for row in rows]
+        )
