@@ -195,6 +195,16 @@ def test_console_calls_are_never_journaled(site: Site) -> None:
         assert [e["path"] for e in entries] == ["/openapi.json"]
 
 
+def test_a_nul_in_a_query_parameter_a_page_reads_is_refused_at_the_edge(site: Site) -> None:
+    with site.signed_in() as browser:
+        assert browser.get("/console/journeys", params={"q": "a"}).status_code == 200
+        for path, name in [("/console/journeys", "q"), ("/console/contacts", "q"), ("/console/outbox", "contactKey"),
+                           ("/console/journal", "path"), ("/console/clock", "mid")]:  # fmt: skip
+            refused = browser.get(path, params={name: "a\x00b"})
+            assert refused.status_code == 400, (path, refused.text)
+            assert "NUL" in refused.json()["validationErrors"][0]["message"]
+
+
 def test_serve_prints_a_one_time_login_url_that_signs_in(site: Site) -> None:
     settings = load_settings(host="0.0.0.0", port=int(site.url.rsplit(":", 1)[1]), admin_token=ADMIN_TOKEN)
     out = io.StringIO()
