@@ -94,7 +94,8 @@ def test_click_through_a_journey_switch_versions_and_open_a_diff(
     page.goto(console_server.url + "/console/journeys?q=" + two_versions["key"])
     row = page.locator("table.list tbody tr", has_text=two_versions["key"])
     assert row.locator(".chip").all_inner_texts() == ["Published", "Draft"]
-    row.get_by_role("link", name=two_versions["name"]).click()
+    with page.expect_navigation():  # click() does not wait for the page it opens
+        row.get_by_role("link", name=two_versions["name"]).click()
     # The latest version (v2, a Draft) on its canvas: names, subjects, split percentages, waits.
     assert "v2" in page.locator("h1").inner_text()
     canvas = page.locator("svg.journey-canvas")
@@ -122,7 +123,8 @@ def test_click_through_a_journey_switch_versions_and_open_a_diff(
     readme_image(screenshots / "canvas.png", "console-canvas.png")
 
     # Switch to version 1 with the version switcher.
-    page.locator("nav.versions a", has_text="v1").click()
+    with page.expect_navigation():  # click() does not wait for the page it opens
+        page.locator("nav.versions a", has_text="v1").click()
     assert "version=1" in page.url and "v1" in page.locator("h1").inner_text()
     assert "1 week" in " ".join(canvas.locator("text").all_text_contents())
     assert page.locator("nav.versions a[aria-current=page]").inner_text().startswith("v1")
@@ -130,7 +132,8 @@ def test_click_through_a_journey_switch_versions_and_open_a_diff(
     # Open the diff of v1 and v2 from the compare form.
     page.select_option("#left", "1")
     page.select_option("#right", "2")
-    page.get_by_role("button", name="Show the differences").click()
+    with page.expect_navigation():  # click() does not wait for the page it opens
+        page.get_by_role("button", name="Show the differences").click()
     assert "/diff" in page.url and "v1 ↔ v2" in page.locator("h1").inner_text()
     summary = page.locator(".diff-summary").inner_text()
     assert "Changed WAIT-2" in summary and "Changed EMAIL-TIP" in summary
@@ -162,7 +165,8 @@ def test_the_audit_trail_validate_and_problems_pointing_at_the_canvas(
     audit = page.locator("#audit li.audit-row").all_inner_texts()
     assert [" ".join(row.split()[3:5]) for row in audit] == ["Create v2", "Publish v1", "Create v1"]
     assert "PublishCompleted" in audit[1]
-    page.get_by_role("button", name="Validate v2").click()
+    with page.expect_navigation():  # click() does not wait for the page it opens
+        page.get_by_role("button", name="Validate v2").click()
     assert page.url.endswith("#operations")
     for _ in range(50):  # the validate operation runs about 50 ms later
         results = page.locator("#operations li").all_inner_texts()
@@ -184,7 +188,8 @@ def test_the_audit_trail_validate_and_problems_pointing_at_the_canvas(
     assert trigger_error.count() >= 1
     link = trigger_error.first.locator("a[data-focus]")
     target = link.get_attribute("data-focus")
-    link.click()
+    with page.expect_navigation():  # click() does not wait for the page it opens
+        link.click()
     assert page.url.endswith("#" + target)
     assert "problem" in (page.locator(f"[id='{target}']").get_attribute("class") or "")
     page.screenshot(path=str(screenshots / "checks.png"), full_page=True)
@@ -210,7 +215,8 @@ def test_contact_counts_move_after_a_clock_advance(
     page.goto(console_server.url + "/console/clock")
     before = page.inner_text("#clock-now")
     page.fill("#by", "1d")
-    page.get_by_role("button", name="Advance").click()
+    with page.expect_navigation():  # click() does not wait for the page it opens
+        page.get_by_role("button", name="Advance").click()
     assert page.inner_text("#clock-now") != before and page.inner_text("#clock-state") == "frozen"
     page.goto(journey)
     assert count("WAIT-1") == 0 and count("WAIT-2") == 3 and count("WAIT-2", "reached") == 3
@@ -224,7 +230,8 @@ def test_contact_counts_move_after_a_clock_advance(
 
     # One contact's timeline across journeys, and what was sent.
     page.goto(console_server.url + "/console/contacts?q=" + contacts[0])
-    page.get_by_role("link", name=contacts[0]).click()
+    with page.expect_navigation():  # click() does not wait for the page it opens
+        page.get_by_role("link", name=contacts[0]).click()
     timeline = page.locator("tr.history-row").all_inner_texts()
     assert "MetCriteria" in timeline[0] and any("Wait a day" in row and "Complete" in row for row in timeline)
     assert "Welcome" in page.locator("#sent-title").locator("xpath=..").inner_text()
