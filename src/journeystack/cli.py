@@ -8,6 +8,7 @@ import os
 import secrets
 import socket
 import sys
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -219,6 +220,7 @@ def _serve(settings: Settings) -> int:
     if settings.workers > 1:
         out.write(f"  workers:   {settings.workers} processes\n")
     settings = cli_admin.prepare_serve(settings, out)  # seed, admin token
+    _print_console(settings, scheme, out)
     out.flush()
     options: dict[str, Any] = {
         "host": settings.host,
@@ -238,6 +240,21 @@ def _serve(settings: Settings) -> int:
         freeze_start_up_heap()
         uvicorn.run(app, **options)
     return 0
+
+
+def _print_console(settings: Settings, scheme: str, out: Any) -> None:
+    """The console's one-time login URL (docs/console.md), or what it needs."""
+    from journeystack import console
+
+    if not settings.control_plane or not settings.admin_token:
+        return
+    if not console.available():
+        out.write(f"  console:   not installed ({console.MISSING_EXTRA})\n")
+        return
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    host = f"[{host}]" if ":" in host else host
+    link = console.login_url(f"{scheme}://{host}:{settings.port}", settings.admin_token, int(time.time()))
+    out.write(f"  console:   {link}  (one-time login link)\n")
 
 
 def port_problem(host: str, port: int) -> str | None:

@@ -76,8 +76,10 @@ def test_the_wheel_installs_and_runs_the_readme_example_suite(tmp_path: Path) ->
         entry_points = archive.read(f"journeystack-{__version__}.dist-info/entry_points.txt").decode()
     assert {"journeystack/py.typed", "journeystack/client/__init__.py", "journeystack/testing/plugin.py",
             "journeystack/storage/sql/migrations/script.py.mako",
+            "journeystack/console/templates/journey.html", "journeystack/console/static/console.js",
             f"journeystack-{__version__}.dist-info/licenses/LICENSE"} <= names  # fmt: skip
     assert "License-Expression: Apache-2.0" in metadata and "Provides-Extra: pytest" in metadata
+    assert "Provides-Extra: console" in metadata
     assert "[pytest11]\njourneystack = journeystack.testing.plugin" in entry_points
 
     venv = tmp_path / "venv"

@@ -19,6 +19,9 @@ FORBIDDEN = {
     # The SOAP surface parses and renders; the work is the services'.
     "soap": ("sqlalchemy", "starlette", "uvicorn", "httpx", "alembic", "journeystack.api",
              "journeystack.storage"),
+    # The web console is an outer layer like api/: it calls services and renders; it never reaches
+    # the database itself (its queries live in storage/sql/console_repository.py).
+    "console": ("sqlalchemy", "alembic", "uvicorn", "httpx", "journeystack.storage", "journeystack.engine"),
     # The client speaks HTTP to SFMC or journeystack alike: nothing of the server comes with it.
     "client": ("sqlalchemy", "starlette", "uvicorn", "alembic", "journeystack.api", "journeystack.domain",
                "journeystack.services", "journeystack.storage", "journeystack.engine", "journeystack.soap",

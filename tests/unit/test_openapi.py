@@ -14,6 +14,7 @@ from journeystack.api.app import api_of, create_app
 from journeystack.api.errors import ERROR_HANDLING_DOC, OAUTH_DOC, STATUS, render_error
 from journeystack.api.routing import EMPTY_OK, Route
 from journeystack.config import load_settings
+from journeystack.console import is_console_path
 from journeystack.domain.lifecycle import OperationProblem
 from journeystack.errors import Problem
 
@@ -22,7 +23,16 @@ from journeystack.errors import Problem
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Route], dict[str, Any]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('openapi') / 'never-opened.db'}"
     api = api_of(create_app(load_settings(database_url=url, access_log=False)))
-    return [r for r in api.router.routes if r.operation_id != "openapi"], api.openapi
+    # The web console's HTML pages are served beside the API but are not part of it (docs/console.md).
+    return [
+        r for r in api.router.routes if r.operation_id != "openapi" and not is_console_path(r.template)
+    ], api.openapi
+
+
+def test_the_console_is_served_but_not_described(tmp_path: Any) -> None:
+    api = api_of(create_app(load_settings(database_url=f"sqlite:///{tmp_path / 'never-opened.db'}")))
+    assert any(is_console_path(r.template) for r in api.router.routes)
+    assert not [path for path in api.openapi["paths"] if is_console_path(path)]
 
 
 def _valid(document: dict[str, Any], schema: dict[str, Any], value: Any) -> bool:

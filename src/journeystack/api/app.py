@@ -25,8 +25,8 @@ import orjson
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
+from journeystack import console, logs
 from journeystack import errors as e
-from journeystack import logs
 from journeystack.config import Settings, load_settings
 from journeystack.domain.clock import Clock, SystemClock
 from journeystack.domain.ids import IdGenerator, RandomIds
@@ -100,6 +100,8 @@ class JourneystackApi:
                 "This OpenAPI 3 document.", authenticated=False, scopes=(), tag="meta",
             )
         )  # fmt: skip
+        # The web console: HTML pages, not part of the API's OpenAPI document (docs/console.md).
+        route_list.extend(console.routes(self.control))
         self.router = Router(route_list)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from journeystack import errors as e
 from journeystack.config import Settings
+from journeystack.console import is_console_path
 from journeystack.domain.faults import answer_error
 from journeystack.services.faults import FaultBook
 from journeystack.storage.sql.admin import SqlStateStore
@@ -107,8 +108,9 @@ class ControlPlane:
         request_id: str,
         started: float,
     ) -> None:
-        """Journal one call, unless the journal is off or the call was to the control plane."""
-        if not self.journal.enabled or is_control_plane_path(path):
+        """Journal one call, unless the journal is off or the call was to the control plane or
+        the console."""
+        if not self.journal.enabled or is_control_plane_path(path) or is_console_path(path):
             return
         self.journal.record(
             method=method,

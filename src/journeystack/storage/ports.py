@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from journeystack.domain.audit import AuditAction, AuditEntry
 from journeystack.domain.auth import Grant
+from journeystack.domain.console import ContactMatch, EventUse, JourneyListPage, JourneyListQuery
 from journeystack.domain.events import EventDefinition
 from journeystack.domain.folders import Folder
 from journeystack.domain.journey import JourneyVersion, Status, StoredJourney
@@ -331,6 +332,24 @@ class EngagementRepository(Protocol):
     ) -> dict[int, tuple[int, int]]: ...
 
 
+class ConsoleReads(Protocol):
+    """What the web console reads beyond the API's own documents (storage/sql/console_repository.py)."""
+
+    def journey_page(self, query: JourneyListQuery) -> JourneyListPage: ...
+
+    def journeys_using_events(self, mid: int, event_keys: list[str]) -> list[EventUse]: ...
+
+    def operations_of(self, mid: int, journey_id: str, limit: int) -> list[Operation]: ...
+
+    def waiting(self, definition_id: str) -> dict[str | None, int]: ...
+
+    def history_mark(self) -> int: ...
+
+    def moves(self, mid: int, definition_id: str, since_ms: int) -> dict[tuple[str, str], int]: ...
+
+    def contacts(self, mid: int, text: str, limit: int) -> list[ContactMatch]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def journeys(self) -> JourneyRepository: ...
@@ -361,6 +380,9 @@ class UnitOfWork(Protocol):
 
     @property
     def engagement(self) -> EngagementRepository: ...
+
+    @property
+    def console(self) -> ConsoleReads: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine
 
 from .anchors import ListAnchors
 from .calls_repository import SqlCallRepository, SqlEngagementRepository
+from .console_repository import SqlConsoleReads
 from .engine import Transaction, begin, build_engine, driver, is_sqlite
 from .folder_repository import SqlFolderRepository
 from .history_repository import SqlHistoryRepository
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     history: SqlHistoryRepository
     calls: SqlCallRepository
     engagement: SqlEngagementRepository
+    console: SqlConsoleReads
 
     def __init__(
         self,
@@ -86,6 +88,7 @@ class SqlUnitOfWork:
         self.history = SqlHistoryRepository(connection)
         self.calls = SqlCallRepository(connection)
         self.engagement = SqlEngagementRepository(connection)
+        self.console = SqlConsoleReads(connection)
         return self
 
     @property
