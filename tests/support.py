@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import hashlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,13 +20,52 @@ from typing import Any
 import httpx
 import uvicorn
 
+from journeystack.storage.sql.store import MIGRATIONS, SqlStore
+
 CLIENT_ID = "journeystack"
 CLIENT_SECRET = "journeystack"
 DEFAULT_MID = 1000001
 BASE = "/interaction/v1/interactions"
+DRAFT_EXISTS_MESSAGE = (
+    "A draft version of this interaction already exists. Update or delete the draft version "
+    "before creating a new one."
+)
 # How long a test waits for a server process to answer: generous, because a loaded CI machine may
 # take many seconds to start Python and migrate (a start that fails says so at once).
 START_SECONDS = 120
+
+
+_templates: dict[str, Path] = {}
+
+
+def migrations_digest() -> str:
+    """A digest of every file under the migrations directory: it changes when a migration does."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in MIGRATIONS.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(MIGRATIONS)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def migrated_sqlite_url(path: Path | str) -> str:
+    """The URL of a new SQLite database at `path`, already migrated: a copy of this process's
+    template (one per xdist worker and session, remade when the migrations change), which costs
+    a file copy where running Alembic costs tens of milliseconds."""
+    key = migrations_digest()
+    template = _templates.get(key)
+    if template is None:
+        directory = Path(tempfile.mkdtemp(prefix="journeystack-template-"))
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        template = directory / f"migrated-{key}.db"
+        store = SqlStore(f"sqlite:///{template}")
+        try:
+            store.upgrade()
+        finally:
+            store.dispose()  # the last connection closed: the WAL is checkpointed into the file
+        _templates[key] = template
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
 
 
 def free_port() -> int:

@@ -19,7 +19,14 @@ from tests.control_plane import (
     make_case,
     packages_json,
 )
-from tests.support import BASE, CLIENT_SECRET, app_in_thread, running_server, token_body
+from tests.support import (
+    BASE,
+    CLIENT_SECRET,
+    app_in_thread,
+    migrated_sqlite_url,
+    running_server,
+    token_body,
+)
 
 
 def test_a_call_is_recorded_with_its_answer(cp: ControlCase) -> None:
@@ -110,7 +117,7 @@ def test_clearing_the_journal(cp: ControlCase) -> None:
 @pytest.fixture
 def small(tmp_path: Path) -> Iterator[ControlCase]:
     """An app whose journal keeps 3 calls and 200 bytes of each body."""
-    url = f"sqlite:///{tmp_path / 'journeystack.db'}"
+    url = migrated_sqlite_url(tmp_path / "journeystack.db")
     settings = load_settings(database_url=url, access_log=False, packages=packages_json(), admin_token=ADMIN_TOKEN,
                              journal_size=3, journal_body_bytes=200)  # fmt: skip
     with app_in_thread(create_app(settings)) as base_url, httpx.Client(base_url=base_url) as client:
@@ -142,7 +149,7 @@ def test_large_bodies_are_cut_and_still_masked(small: ControlCase) -> None:
 
 @pytest.fixture(params=["inprocess", "server"])
 def journal_off(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ControlCase]:
-    url = f"sqlite:///{tmp_path / 'journeystack.db'}"
+    url = migrated_sqlite_url(tmp_path / "journeystack.db")
     if request.param == "inprocess":
         settings = load_settings(database_url=url, access_log=False, packages=packages_json(),
                                  admin_token=ADMIN_TOKEN, journal=False)  # fmt: skip

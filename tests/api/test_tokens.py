@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from journeystack.api.app import create_app
 from journeystack.config import load_settings
 from journeystack.domain.clock import FrozenClock
-from tests.support import BASE, Api, app_in_thread, assert_error, token_body
+from tests.support import BASE, Api, app_in_thread, assert_error, migrated_sqlite_url, token_body
 
 NOT_AUTHORIZED = "Not Authorized"
 DOC = "https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm"
@@ -132,7 +133,7 @@ def frozen() -> Iterator[tuple[httpx.Client, FrozenClock]]:
     clock = FrozenClock()
     with tempfile.TemporaryDirectory() as directory:
         settings = load_settings(
-            database_url=f"sqlite:///{directory}/js.db",
+            database_url=migrated_sqlite_url(Path(directory) / "js.db"),
             access_log=False,
             packages='[{"client_id": "journeystack", "client_secret": "journeystack", "mids": [1, 2]}]',
         )

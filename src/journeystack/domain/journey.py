@@ -26,6 +26,8 @@ from .ids import IdGenerator
 from .limits import Limits
 from .runtime.records import JourneyStats
 from .spec import bounded, check_structure, event_reference
+from .spec.structure import DEFINITION_TYPES as DEFINITION_TYPES
+from .spec.structure import ENTRY_MODES as ENTRY_MODES
 
 
 class Status(StrEnum):
@@ -39,8 +41,6 @@ class Status(StrEnum):
 
 
 WORKFLOW_API_VERSIONS = (0.5, 1.0)
-ENTRY_MODES = ("NotSet", "MultipleEntries", "OnceAndDone", "SingleEntryAcrossAllVersions")
-DEFINITION_TYPES = ("Multistep", "Quicksend", "Transactional")
 
 
 def _spec_defaults() -> dict[str, Any]:
