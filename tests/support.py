@@ -26,6 +26,7 @@ CLIENT_ID = "journeystack"
 CLIENT_SECRET = "journeystack"
 DEFAULT_MID = 1000001
 BASE = "/interaction/v1/interactions"
+SFMC_ERROR_DOC = "https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm"
 DRAFT_EXISTS_MESSAGE = (
     "A draft version of this interaction already exists. Update or delete the draft version "
     "before creating a new one."

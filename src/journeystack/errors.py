@@ -63,9 +63,14 @@ class JourneystackError(Exception):
 
     code: int = 0
     default_message: str = "Error"
+    # Why, in journeystack's words, where the wire body (SFMC's) does not say: the server log and
+    # the request journal show it; no client ever sees it.
+    reason: str | None = None
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, reason: str | None = None) -> None:
         self.message = message or self.default_message
+        if reason is not None:
+            self.reason = reason
         super().__init__(self.message)
 
 

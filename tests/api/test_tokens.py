@@ -150,3 +150,34 @@ def test_tokens_expire_after_twenty_minutes(frozen: tuple[httpx.Client, FrozenCl
     assert client.get(BASE, headers=headers).status_code == 200
     clock.advance(1)
     assert_error(client.get(BASE, headers=headers), 401, 0, NOT_AUTHORIZED)
+
+
+def test_every_401_names_its_reason_in_the_server_log(
+    frozen: tuple[httpx.Client, FrozenClock], caplog: pytest.LogCaptureFixture
+) -> None:
+    client, clock = frozen
+    token = client.post("/v2/token", json=token_body(1)).json()["access_token"]
+    clock.advance(20 * 60 * 1000)
+    caplog.set_level("INFO", logger="journeystack.api")
+    calls = [
+        ({}, "no Authorization header"),
+        ({"Authorization": "Token abc"}, "the Authorization header is not 'Bearer <access token>'"),
+        ({"Authorization": "Bearer nope"}, "unknown access token: not issued by this server's store"),
+        ({"Authorization": f"Bearer {token}"}, "access token expired at 2023-11-14T22:33:20Z"),
+    ]
+    for headers, reason in calls:
+        response = client.get(BASE, headers={**headers, "X-Request-Id": "why-401"})
+        assert_error(response, 401, 0, NOT_AUTHORIZED)
+        logged = caplog.records[-1]
+        assert (logged.name, logged.levelname, logged.getMessage()) == (
+            "journeystack.api",
+            "INFO",
+            f"401 GET {BASE}: {reason}",
+        )
+        assert logged.request_id == "why-401"  # type: ignore[attr-defined]
+    refused = client.post("/v2/token", json=token_body(3))
+    assert refused.status_code == 401
+    assert caplog.records[-1].getMessage() == (
+        "401 POST /v2/token: client_id 'journeystack' may not act for business unit 3"
+    )
+    assert token not in caplog.text

@@ -129,6 +129,9 @@ class JourneystackApi:
             response = render_error(error)
         response.headers["X-Request-Id"] = request_id
         await _send(send, response)
+        if response.reason is not None:
+            log.info("%d %s %s: %s", response.status, scope["method"], path.split("?", 1)[0], response.reason,
+                     extra={"request_id": request_id})  # fmt: skip
         self.control.record(method=scope["method"], path=path, query=scope.get("query_string", b""),
                             headers=headers, request=request, response=response, request_id=request_id,
                             started=started)  # fmt: skip
@@ -189,11 +192,15 @@ class JourneystackApi:
             return render_internal_error()
 
 
-def _bearer(header: str | None) -> str | None:
+def _bearer(header: str | None) -> str:
+    """The access token of an `Authorization: Bearer <token>` header. Raises NotAuthenticated,
+    its reason naming what is wrong with the header (never echoing it: it may hold a secret)."""
     if not header:
-        return None
+        raise e.NotAuthenticated(reason="no Authorization header")
     scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
+    if scheme.lower() != "bearer" or not token.strip():
+        raise e.NotAuthenticated(reason="the Authorization header is not 'Bearer <access token>'")
+    return token.strip()
 
 
 # A Host header as RFC 3986 allows it: a name or IPv4 address, or a bracketed IPv6 address, and

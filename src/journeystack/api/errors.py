@@ -60,9 +60,11 @@ def render_error(error: e.JourneystackError) -> ApiResponse:
     if status == 304:
         return ApiResponse(status=304)  # HTTP forbids a body on 304 (docs/differences.md)
     if isinstance(error, e.OAuthError):
-        return json_response(
+        response = json_response(
             {"error": error.oauth_error, "error_description": error.message, "error_uri": OAUTH_DOC}, status
         )
+        response.reason = error.reason
+        return response
     sfmc_doc = e.NotAuthenticated | e.RateLimitExceeded | e.ServiceUnavailable
     documentation = ERROR_HANDLING_DOC if isinstance(error, sfmc_doc) else ""
     body: dict[str, object] = {"message": error.message, "errorcode": error.code}
@@ -84,7 +86,9 @@ def render_error(error: e.JourneystackError) -> ApiResponse:
         headers["WWW-Authenticate"] = 'Bearer realm="journeystack-control-plane"'
     if isinstance(error, e.MethodNotAllowed):
         headers["Allow"] = ", ".join(error.allowed)
-    return json_response(body, status, headers)
+    response = json_response(body, status, headers)
+    response.reason = error.reason
+    return response
 
 
 def render_internal_error() -> ApiResponse:

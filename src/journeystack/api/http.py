@@ -39,6 +39,8 @@ class ApiResponse:
     status: int
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Why a refusal happened, for the server log and the journal only (JourneystackError.reason).
+    reason: str | None = None
 
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> ApiResponse:

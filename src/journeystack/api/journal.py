@@ -211,6 +211,7 @@ class _Call:
     duration_ms: float
     mid: int | None
     fault: str | None
+    reason: str | None
     request_headers: dict[str, str]
     request_body: bytes
     request_bytes: int
@@ -296,6 +297,7 @@ class Journal:
                     duration_ms=duration_ms,
                     mid=request.grant.mid if request is not None and request.grant is not None else None,
                     fault=response_headers.get(FAULT_HEADER),
+                    reason=response.reason,
                     request_headers=headers,
                     request_body=body[:keep],
                     request_bytes=len(body),
@@ -340,6 +342,7 @@ class Journal:
             "durationMs": round(call.duration_ms, 2),
             "mid": call.mid,
             "fault": call.fault,
+            "reason": call.reason,
             "request": {
                 "headers": mask_headers(call.request_headers.items()),
                 "body": request_body,
