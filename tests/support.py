@@ -104,15 +104,27 @@ def app_in_thread(app: Any) -> Iterator[str]:
 
 @contextlib.contextmanager
 def running_server(
-    database_url: str, *, env: dict[str, str] | None = None, log_path: Path | None = None
+    database_url: str,
+    *,
+    env: dict[str, str] | None = None,
+    log_path: Path | None = None,
+    cwd: Path | None = None,
 ) -> Iterator[str]:
-    """Start `journeystack serve` on a free loopback port; yields its base URL and stops it after."""
+    """Start `journeystack serve` on a free loopback port; yields its base URL and stops it after.
+
+    It runs in `cwd`, by default a directory of its own: a server started without an admin token
+    keeps the one it generates in ./.journeystack/admin-token, which must not land in the checkout."""
+    if cwd is None:
+        with tempfile.TemporaryDirectory(prefix="journeystack-serve-") as directory:
+            with running_server(database_url, env=env, log_path=log_path, cwd=Path(directory)) as url:
+                yield url
+        return
     port = free_port()
     command = [sys.executable, "-m", "journeystack", "serve", "--host", "127.0.0.1", "--port", str(port),
                "--database-url", database_url]  # fmt: skip
     full_env = {**os.environ, **(env or {})}
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    process = subprocess.Popen(command, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, env=full_env, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_SECONDS
