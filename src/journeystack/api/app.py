@@ -38,7 +38,14 @@ from journeystack.storage.sql.store import SqlStore
 
 from .control import ControlPlane
 from .errors import render_error, render_internal_error
-from .http import ApiRequest, ApiResponse, json_response, normalise_query, reject_nul
+from .http import (
+    ApiRequest,
+    ApiResponse,
+    json_response,
+    normalise_query,
+    reject_nul,
+    reject_other_media_types,
+)
 from .openapi import build_openapi
 from .routes import dependencies, discovery, events, interactions, lifecycle, runtime, soap, tokens
 from .routing import Route, Router
@@ -74,6 +81,7 @@ class JourneystackApi:
             *dependencies.routes(state),
         ]
         route_list.append(discovery.route(route_list))
+        route_list.append(discovery.root())
         route_list = [self.control.with_faults(r) for r in route_list] + self.control.routes()
         self.openapi = build_openapi(route_list)
         route_list.append(
@@ -183,6 +191,8 @@ class JourneystackApi:
                 needed = route.scopes + (route.strict_scopes if self.settings.strict_scopes else ())
                 if any(scope not in request.grant.scopes for scope in needed):
                     raise e.InsufficientPrivileges()
+            if route.refuses_other_media_types():
+                reject_other_media_types(request)
             reject_nul(request, reads_query=bool(route.query))
             return route.handler(request)
         except e.JourneystackError as error:

@@ -36,6 +36,7 @@ STATUS: list[tuple[type[e.JourneystackError], int]] = [
     (e.EventDefinitionInUse, 409),
     (e.FolderError, 400),  # folder requests outside SOAP (SOAP reports them per result)
     (e.PayloadTooLarge, 413),
+    (e.UnsupportedMediaType, 415),
     # The control plane (/_journeystack/); other InjectedFaults answer the status their rule chose.
     (e.AdminNotAuthenticated, 401),
     (e.FaultRuleNotFound, 404),
@@ -147,6 +148,9 @@ INSUFFICIENT_PRIVILEGES_SCHEMA = error_schema(
     e.InsufficientPrivileges.code, e.InsufficientPrivileges.default_message, title="InsufficientPrivileges"
 )
 PAYLOAD_TOO_LARGE_SCHEMA = error_schema(e.PayloadTooLarge.code, title="PayloadTooLarge")
+UNSUPPORTED_MEDIA_TYPE_SCHEMA = error_schema(
+    e.UnsupportedMediaType.code, e.UnsupportedMediaType.default_message, title="UnsupportedMediaType"
+)
 METHOD_NOT_ALLOWED_SCHEMA = error_schema(
     e.MethodNotAllowed.code, e.MethodNotAllowed.default_message, title="InvalidOperation"
 )
