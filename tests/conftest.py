@@ -23,7 +23,7 @@ from journeystack.api.app import create_app
 from journeystack.config import load_settings
 from journeystack.storage.sql.store import SqlStore
 from tests.pg import PostgresServer, postgres_server
-from tests.support import CLIENT_ID, CLIENT_SECRET, Api, app_in_thread, running_server
+from tests.support import CLIENT_ID, CLIENT_SECRET, Api, app_in_thread, migrated_sqlite_url, running_server
 
 # Publish/validate stay "in process" briefly, so polling is exercised without slowing the suite.
 FAST_OPERATIONS = {"operation_delay_seconds": 0.05, "worker_poll_seconds": 0.02}
@@ -98,7 +98,7 @@ def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
         if request.param == "postgres":
             url = request.getfixturevalue("postgres_url")
         else:
-            url = f"sqlite:///{tmp_path / 'journeystack.db'}"
+            url = migrated_sqlite_url(tmp_path / "journeystack.db")
         packages = [{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "mids": [1000001, 1000002]}]
         app = create_app(
             load_settings(database_url=url, access_log=False, packages=packages, **FAST_OPERATIONS)

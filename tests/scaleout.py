@@ -87,7 +87,9 @@ def servers(
             command = [sys.executable, "-m", "journeystack", "serve", "--host", "127.0.0.1", "--port", str(port),
                        "--database-url", database_url, *args]  # fmt: skip
             with open(log_path, "wb") as log:
-                process = subprocess.Popen(command, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+                process = subprocess.Popen(
+                    command, env=full_env, stdout=log, stderr=subprocess.STDOUT, cwd=directory
+                )
             started.append(ServerProcess(index, f"http://127.0.0.1:{port}", process, log_path))
         for server in started:
             _wait_until_serving(server)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import hashlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,13 +20,53 @@ from typing import Any
 import httpx
 import uvicorn
 
+from journeystack.storage.sql.store import MIGRATIONS, SqlStore
+
 CLIENT_ID = "journeystack"
 CLIENT_SECRET = "journeystack"
 DEFAULT_MID = 1000001
 BASE = "/interaction/v1/interactions"
+SFMC_ERROR_DOC = "https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm"
+DRAFT_EXISTS_MESSAGE = (
+    "A draft version of this interaction already exists. Update or delete the draft version "
+    "before creating a new one."
+)
 # How long a test waits for a server process to answer: generous, because a loaded CI machine may
 # take many seconds to start Python and migrate (a start that fails says so at once).
 START_SECONDS = 120
+
+
+_templates: dict[str, Path] = {}
+
+
+def migrations_digest() -> str:
+    """A digest of every file under the migrations directory: it changes when a migration does."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in MIGRATIONS.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(MIGRATIONS)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def migrated_sqlite_url(path: Path | str) -> str:
+    """The URL of a new SQLite database at `path`, already migrated: a copy of this process's
+    template (one per xdist worker and session, remade when the migrations change), which costs
+    a file copy where running Alembic costs tens of milliseconds."""
+    key = migrations_digest()
+    template = _templates.get(key)
+    if template is None:
+        directory = Path(tempfile.mkdtemp(prefix="journeystack-template-"))
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        template = directory / f"migrated-{key}.db"
+        store = SqlStore(f"sqlite:///{template}")
+        try:
+            store.upgrade()
+        finally:
+            store.dispose()  # the last connection closed: the WAL is checkpointed into the file
+        _templates[key] = template
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
 
 
 def free_port() -> int:
@@ -60,15 +104,27 @@ def app_in_thread(app: Any) -> Iterator[str]:
 
 @contextlib.contextmanager
 def running_server(
-    database_url: str, *, env: dict[str, str] | None = None, log_path: Path | None = None
+    database_url: str,
+    *,
+    env: dict[str, str] | None = None,
+    log_path: Path | None = None,
+    cwd: Path | None = None,
 ) -> Iterator[str]:
-    """Start `journeystack serve` on a free loopback port; yields its base URL and stops it after."""
+    """Start `journeystack serve` on a free loopback port; yields its base URL and stops it after.
+
+    It runs in `cwd`, by default a directory of its own: a server started without an admin token
+    keeps the one it generates in ./.journeystack/admin-token, which must not land in the checkout."""
+    if cwd is None:
+        with tempfile.TemporaryDirectory(prefix="journeystack-serve-") as directory:
+            with running_server(database_url, env=env, log_path=log_path, cwd=Path(directory)) as url:
+                yield url
+        return
     port = free_port()
     command = [sys.executable, "-m", "journeystack", "serve", "--host", "127.0.0.1", "--port", str(port),
                "--database-url", database_url]  # fmt: skip
     full_env = {**os.environ, **(env or {})}
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    process = subprocess.Popen(command, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, env=full_env, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_SECONDS

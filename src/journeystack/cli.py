@@ -13,7 +13,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from journeystack import __version__, cli_admin, cli_files
-from journeystack.config import DEFAULT_PACKAGE, Settings, load_settings, settings_environment
+from journeystack.config import (
+    DEFAULT_PACKAGE,
+    Settings,
+    describe_configuration_error,
+    load_settings,
+    settings_environment,
+)
 from journeystack.logs import configure_logging
 
 if TYPE_CHECKING:
@@ -300,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = _settings(args)
     except Exception as error:  # settings errors are the user's to fix: say what, not a traceback
-        sys.stderr.write(f"journeystack: invalid configuration: {error}\n")
+        sys.stderr.write(f"journeystack: invalid configuration:{describe_configuration_error(error)}\n")
         return 2
     try:
         if args.command == "serve":

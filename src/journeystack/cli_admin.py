@@ -9,6 +9,7 @@ a running server's token cache is then not told).
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import sys
 import urllib.error
@@ -20,16 +21,19 @@ from typing import Any, TextIO
 
 import orjson
 
-from journeystack.config import Settings
+from journeystack.config import DEFAULT_DATA_DIR, Settings
 from journeystack.errors import JourneystackError
 
 PREFIX = "/_journeystack"
+# Where `serve` keeps the admin token it generated, so a restart keeps it (relative to the current
+# directory, beside the default store); `admin` reads it when no token is given.
+KEPT_TOKEN = DEFAULT_DATA_DIR / "admin-token"
 EPILOG = """\
 HTTP commands call a running server: --url (default http://JOURNEYSTACK_HOST:JOURNEYSTACK_PORT) and
---admin-token (default $JOURNEYSTACK_ADMIN_TOKEN; `serve` prints a generated one). reset, export and
-import act on the database directly instead when given --database-url. Output is JSON on stdout;
-the exit status is 0 on success, 1 when the server (or database) refused, 2 for a usage error.
-See docs/control-plane.md."""
+--admin-token (default $JOURNEYSTACK_ADMIN_TOKEN, else the token `serve` generated and keeps in
+.journeystack/admin-token). reset, export and import act on the database directly instead when given
+--database-url. Output is JSON on stdout; the exit status is 0 on success, 1 when the server (or
+database) refused, 2 for a usage error. See docs/control-plane.md."""
 
 
 def add_parser(commands: Any) -> None:
@@ -87,16 +91,23 @@ def add_parser(commands: Any) -> None:
         "folders has (an export from a real tenant)",
     )
 
-    journal = sub.add_parser("journal", help="[HTTP] the request journal").add_subparsers(
-        dest="journal_command", required=True, metavar="JOURNAL_COMMAND"
+    journal = sub.add_parser(
+        "journal",
+        help="[HTTP] the request journal: show (the default) or clear",
+        description="The request journal: the last calls, newest first. Without a command: show it.",
     )
-    show = journal.add_parser("show", help="the last calls, newest first")
-    http(show)
-    show.add_argument("--path", help="only paths containing this")
-    show.add_argument("--status", help="only this status (429) or class (5xx)")
-    show.add_argument("--mid", type=int, help="only calls of this business unit")
-    show.add_argument("--limit", type=int, help="at most this many entries (default 50)")
-    http(journal.add_parser("clear", help="empty the journal"))
+    # Options go before or after the command (`journal --url U show`, `journal show --url U`):
+    # the commands' own options have no defaults (SUPPRESS), so they never overwrite the group's.
+    calls = journal.add_subparsers(dest="journal_command", metavar="[JOURNAL_COMMAND]")
+    show = calls.add_parser("show", help="the last calls, newest first (the default)",
+                            argument_default=argparse.SUPPRESS)  # fmt: skip
+    for parser in (journal, show):
+        http(parser)
+        parser.add_argument("--path", help="only paths containing this")
+        parser.add_argument("--status", help="only this status (429) or class (5xx)")
+        parser.add_argument("--mid", type=int, help="only calls of this business unit")
+        parser.add_argument("--limit", type=int, help="at most this many entries (default 50)")
+    http(calls.add_parser("clear", help="empty the journal", argument_default=argparse.SUPPRESS))
 
     faults = sub.add_parser("faults", help="[HTTP] fault rules").add_subparsers(
         dest="faults_command", required=True, metavar="FAULTS_COMMAND"
@@ -282,16 +293,30 @@ def _default_url(settings: Settings) -> str:
     return f"http://{host}:{settings.port}"
 
 
+def kept_admin_token() -> str | None:
+    """The admin token `serve` generated and keeps in .journeystack/admin-token, if there is one."""
+    try:
+        return KEPT_TOKEN.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
     """Carry out one `admin` command; returns the exit status."""
     out = out or sys.stdout
+    url = getattr(args, "url", None) or _default_url(settings)
+    token = getattr(args, "admin_token", None) or settings.admin_token or kept_admin_token()
     try:
-        result = _dispatch(args, settings)
+        result = _dispatch(args, AdminClient(url, token))
     except _Usage as usage:
         sys.stderr.write(f"journeystack admin: {usage}\n")
         return 2
     except _Refused as refused:
-        sys.stderr.write(_dump(refused.body))
+        body = refused.body
+        # stderr stays one JSON document: what to do about the token goes into it.
+        if isinstance(body, dict) and body.get("errorcode") == ADMIN_NOT_AUTHENTICATED:
+            body = {**body, "hint": _token_hint(token)}
+        sys.stderr.write(_dump(body))
         return 1
     except JourneystackError as error:  # the database-direct path refused
         problems = getattr(error, "problems", [])
@@ -302,7 +327,10 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None)
         return 1
     except OSError as error:
         reason = getattr(error, "reason", None) or error
-        sys.stderr.write(f"journeystack admin: cannot reach the server: {reason}\n")
+        sys.stderr.write(
+            f"journeystack admin: cannot reach the server at {url}: {reason} (is `journeystack serve` "
+            "running there? --url names another server)\n"
+        )
         return 1
     if isinstance(result, _Output):
         result.path.write_bytes(orjson.dumps(result.document, option=orjson.OPT_INDENT_2) + b"\n")
@@ -324,12 +352,26 @@ def _dump(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
 
 
-def _dispatch(args: argparse.Namespace, settings: Settings) -> Any:
+ADMIN_NOT_AUTHENTICATED = 90001
+
+
+def _token_hint(token: str | None) -> str:
+    if token is None:
+        return (
+            "no admin token was given: pass --admin-token TOKEN or set JOURNEYSTACK_ADMIN_TOKEN (serve "
+            f"prints its token, and keeps a generated one in {KEPT_TOKEN.as_posix()}, which admin reads "
+            "from the current directory)"
+        )
+    return (
+        "the server refused the admin token given (--admin-token, JOURNEYSTACK_ADMIN_TOKEN or "
+        f"{KEPT_TOKEN.as_posix()})"
+    )
+
+
+def _dispatch(args: argparse.Namespace, client: AdminClient) -> Any:
     command = args.admin_command
     if getattr(args, "database_url", None):
         return _direct(command, args)
-    token = getattr(args, "admin_token", None) or settings.admin_token
-    client = AdminClient(args.url or _default_url(settings), token)
     if command == "health":
         return client.call("GET", "/health")
     if command == "ready":
@@ -477,11 +519,34 @@ def prepare_serve(settings: Settings, out: TextIO) -> Settings:
     if settings.admin_token:
         out.write(f"  control:   {base}  admin token: from JOURNEYSTACK_ADMIN_TOKEN\n")
         return settings
-    token = secrets.token_urlsafe(24)
-    out.write(
-        f"  control:   {base}  admin token: {token}  (generated; set JOURNEYSTACK_ADMIN_TOKEN to choose)\n"
-    )
+    token, how = _keep_admin_token()
+    out.write(f"  control:   {base}  admin token: {token}  ({how}; set JOURNEYSTACK_ADMIN_TOKEN to choose)\n")
     return settings.model_copy(update={"admin_token": token})
+
+
+def _keep_admin_token() -> tuple[str, str]:
+    """The token in .journeystack/admin-token, or a new one written there (mode 0600) so that the
+    next start keeps it; and how it was had, for the banner. Servers starting together in one
+    directory agree on one token: the file appears whole, by a link, or not at all."""
+    kept = kept_admin_token()
+    if kept is not None:
+        return kept, f"kept in {KEPT_TOKEN.as_posix()}"
+    token = secrets.token_urlsafe(24)
+    draft = KEPT_TOKEN.with_name(f".admin-token.{os.getpid()}")
+    try:
+        KEPT_TOKEN.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(token + "\n")
+        try:
+            os.link(draft, KEPT_TOKEN)
+        except FileExistsError:  # another server got there first: use its token
+            return kept_admin_token() or token, f"kept in {KEPT_TOKEN.as_posix()}"
+        finally:
+            draft.unlink(missing_ok=True)
+    except OSError as error:
+        return token, f"generated; not kept ({KEPT_TOKEN.as_posix()}: {error.strerror or error})"
+    return token, f"generated, kept in {KEPT_TOKEN.as_posix()}"
 
 
 def _apply_seed(settings: Settings, out: TextIO) -> None:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from journeystack.domain.auth import ALL_SCOPES, InstalledPackage
@@ -173,6 +173,30 @@ def settings_environment(settings: Settings) -> dict[str, str]:
         else:
             environment[variable] = str(value)
     return environment
+
+
+# Settings whose value is never repeated in an error message: it may hold a secret.
+_UNSHOWN = ("admin_token", "secret", "password", "database_url", "packages")
+
+
+def describe_configuration_error(error: Exception) -> str:
+    """A settings error as its user reads it: one line per problem, named by the environment
+    variable that sets it (a CLI flag sets the same setting), never by the Python field."""
+    if not isinstance(error, ValidationError):
+        return f" {error}"
+    lines = []
+    for problem in error.errors():
+        field, *inner = problem["loc"]
+        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in inner).lstrip(".")
+        name = f"JOURNEYSTACK_{str(field).upper()}" + (f" ({where})" if where else "")
+        shown = not inner and not any(word in str(field) for word in _UNSHOWN)
+        got = (
+            f" (got {problem['input']!r})"
+            if shown and isinstance(problem.get("input"), str | int | float)
+            else ""
+        )
+        lines.append(f"\n  {name}: {problem['msg']}{got}")
+    return "".join(lines)
 
 
 def load_settings(**overrides: Any) -> Settings:

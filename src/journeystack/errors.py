@@ -16,6 +16,7 @@
     │   ├── UnauthorizedClient    the package may not act for the requested business unit
     │   └── UnsupportedGrantType  a grant other than client_credentials
     ├── PayloadTooLarge           the request body is over the configured cap
+    ├── UnsupportedMediaType      a JSON route sent a body of another Content-Type
     ├── RouteNotFound             no such resource
     ├── MethodNotAllowed          the resource exists, the HTTP method does not
     ├── InsufficientPrivileges    the token lacks a scope the route needs
@@ -72,9 +73,14 @@ class JourneystackError(Exception):
 
     code: int = 0
     default_message: str = "Error"
+    # Why, in journeystack's words, where the wire body (SFMC's) does not say: the server log and
+    # the request journal show it; no client ever sees it.
+    reason: str | None = None
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, reason: str | None = None) -> None:
         self.message = message or self.default_message
+        if reason is not None:
+            self.reason = reason
         super().__init__(self.message)
 
 
@@ -192,6 +198,15 @@ class PayloadTooLarge(JourneystackError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"The request body is larger than the {limit}-byte limit.")
         self.limit = limit
+
+
+class UnsupportedMediaType(JourneystackError):
+    # SFMC's catalogue lists "Unsupported Media Type", HTTP 415, without an errorcode: the
+    # status stands in for one, as 404 does for an unknown route (docs/differences.md).
+    code = 415
+    default_message = (
+        "Unsupported Media Type: send the request body as JSON, with Content-Type: application/json."
+    )
 
 
 class RouteNotFound(JourneystackError):

@@ -23,7 +23,7 @@ from tests.control_plane import (
     packages_json,
     server_env,
 )
-from tests.support import app_in_thread, running_server
+from tests.support import app_in_thread, migrated_sqlite_url, running_server
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +47,7 @@ def cp(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ControlCase]:
     if request.param == "postgres":
         url = request.getfixturevalue("postgres_url")
     else:
-        url = f"sqlite:///{tmp_path / 'journeystack.db'}"
+        url = migrated_sqlite_url(tmp_path / "journeystack.db")
     settings = load_settings(
         database_url=url,
         access_log=False,

@@ -19,7 +19,7 @@ from journeystack.services import events, journeys, lifecycle, verdict
 from journeystack.services.context import ServiceContext
 from journeystack.storage.sql.store import SqlStore
 from journeystack.storage.sql.tables import operations
-from tests.support import BASE, Api, assert_error, create_event, wait_for_operation
+from tests.support import BASE, Api, assert_error, create_event, migrated_sqlite_url, wait_for_operation
 
 MID = 1000001
 
@@ -75,8 +75,7 @@ def test_a_save_with_many_problems_answers_a_bounded_400(api: Api) -> None:
 
 @pytest.fixture
 def services(tmp_path: Path) -> Any:
-    store = SqlStore(f"sqlite:///{tmp_path / 'j.db'}")
-    store.upgrade()
+    store = SqlStore(migrated_sqlite_url(tmp_path / "j.db"))
     clock = FrozenClock(1_800_000_000_000)
     ctx = ServiceContext(uow=store, clock=clock)
     events.create_event_definition(

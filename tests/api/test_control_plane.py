@@ -21,7 +21,7 @@ from tests.control_plane import (
     assert_refused,
     server_env,
 )
-from tests.support import BASE, Api, app_in_thread, running_server
+from tests.support import BASE, Api, app_in_thread, migrated_sqlite_url, running_server
 
 GUARDED = [
     ("GET", "/info"),
@@ -100,7 +100,7 @@ def test_the_admin_token_does_not_open_sfmc_routes(cp: ControlCase) -> None:
 
 @pytest.fixture(params=["inprocess", "server"])
 def disabled(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[httpx.Client]:
-    url = f"sqlite:///{tmp_path / 'journeystack.db'}"
+    url = migrated_sqlite_url(tmp_path / "journeystack.db")
     if request.param == "inprocess":
         settings = load_settings(
             database_url=url, access_log=False, control_plane=False, admin_token=ADMIN_TOKEN

@@ -39,8 +39,9 @@ def _listing(case: ControlCase) -> bytes:
 
 
 @pytest.fixture(autouse=True)
-def _no_admin_token_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_admin_token_in_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("JOURNEYSTACK_ADMIN_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .journeystack/admin-token of a real `make serve` is found
 
 
 def test_health_ready_and_info(cp: ControlCase) -> None:
@@ -69,8 +70,46 @@ def test_the_admin_token_may_come_from_the_environment(
 
 
 def test_an_unreachable_server_is_exit_status_1() -> None:
-    status, _, err = run_cli("admin", "health", "--url", f"http://127.0.0.1:{free_port()}")
-    assert status == 1 and "cannot reach the server" in err
+    url = f"http://127.0.0.1:{free_port()}"
+    status, _, err = run_cli("admin", "health", "--url", url)
+    assert status == 1 and err.startswith(f"journeystack admin: cannot reach the server at {url}: ")
+
+
+def test_an_unreachable_server_names_the_default_url_it_tried(monkeypatch: pytest.MonkeyPatch) -> None:
+    port = free_port()
+    monkeypatch.setenv("JOURNEYSTACK_PORT", str(port))
+    status, _, err = run_cli("admin", "info")
+    assert status == 1
+    assert err.startswith(f"journeystack admin: cannot reach the server at http://127.0.0.1:{port}: ")
+    assert "--url" in err
+
+
+def test_without_an_admin_token_the_refusal_names_both_ways_to_give_one(cp: ControlCase) -> None:
+    status, _, err = cp.cli("info", admin_token=None)
+    assert status == 1 and _json(err)["errorcode"] == 90001
+    assert _json(err)["hint"] == (
+        "no admin token was given: pass --admin-token TOKEN or set "
+        "JOURNEYSTACK_ADMIN_TOKEN (serve prints its token, and keeps a generated one in "
+        ".journeystack/admin-token, which admin reads from the current directory)"
+    )
+
+
+def test_a_wrong_admin_token_is_named_as_wrong(cp: ControlCase) -> None:
+    status, _, err = cp.cli("info", admin_token="wrong")
+    assert status == 1 and _json(err)["errorcode"] == 90001
+    assert _json(err)["hint"] == (
+        "the server refused the admin token given (--admin-token, "
+        "JOURNEYSTACK_ADMIN_TOKEN or .journeystack/admin-token)"
+    )
+
+
+def test_the_admin_token_kept_by_serve_is_read_from_the_current_directory(
+    cp: ControlCase, tmp_path: Path
+) -> None:
+    (tmp_path / ".journeystack").mkdir()
+    (tmp_path / ".journeystack" / "admin-token").write_text(ADMIN_TOKEN + "\n")
+    status, out, _ = cp.cli("info", admin_token=None)
+    assert status == 0 and _json(out)["name"] == "journeystack"
 
 
 def test_reset_over_http_and_on_the_database(cp: ControlCase) -> None:
@@ -174,6 +213,21 @@ def test_journal_show_and_clear(cp: ControlCase) -> None:
     assert status == 0 and _json(out) == {"deleted": 2}
 
 
+def test_journal_without_a_command_shows_and_takes_url_either_side(cp: ControlCase) -> None:
+    cp.admin.ok("DELETE", "/journal")
+    cp.api.get(BASE)
+    token = ["--admin-token", ADMIN_TOKEN]
+    for argv in (
+        ["journal", "--url", cp.base_url, *token],
+        ["journal", "show", "--url", cp.base_url, *token],
+        ["journal", "--url", cp.base_url, *token, "show"],
+        ["journal", "--url", cp.base_url, *token, "--path", "interactions"],
+    ):
+        status, out, err = run_cli("admin", *argv)
+        assert status == 0, (argv, err)
+        assert _json(out)["count"] == 1, argv
+
+
 def test_faults_add_list_show_clear(cp: ControlCase) -> None:
     status, out, _ = cp.cli("faults", "add", "--status", "429", "--times", "1", "--path", "/interaction/*",
                             "--method", "GET", "--mid", str(cp.api.mid), "--retry-after", "1")  # fmt: skip
@@ -236,6 +290,34 @@ def test_serve_prints_a_generated_admin_token_that_opens_the_control_plane(tmp_p
         assert answer.status_code == 200
         assert token not in answer.text
         assert httpx.get(base_url + PREFIX + "/info").status_code == 401
+
+
+def test_serve_keeps_its_generated_admin_token_across_restarts(tmp_path: Path) -> None:
+    env = server_env(tmp_path)
+    del env["JOURNEYSTACK_ADMIN_TOKEN"]
+    url = f"sqlite:///{tmp_path / 'j.db'}"
+    kept = tmp_path / ".journeystack" / "admin-token"
+    printed = []
+    for run in ("first", "second"):
+        log = tmp_path / f"{run}.log"
+        with running_server(url, env=env, log_path=log, cwd=tmp_path) as base_url:
+            found = re.search(r"admin token: (\S+)  \((generated|kept)", log.read_text())
+            assert found, log.read_text()
+            printed.append((found.group(1), found.group(2)))
+            headers = {"Authorization": f"Bearer {found.group(1)}"}
+            assert httpx.get(base_url + PREFIX + "/info", headers=headers).status_code == 200
+    assert printed[0][0] == printed[1][0] and [how for _, how in printed] == ["generated", "kept"]
+    assert kept.read_text().strip() == printed[0][0]
+    assert kept.stat().st_mode & 0o777 == 0o600
+
+
+def test_serve_with_a_configured_token_does_not_keep_one(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    with running_server(
+        f"sqlite:///{tmp_path / 'j.db'}", env=server_env(tmp_path), log_path=log, cwd=tmp_path
+    ):
+        pass
+    assert not (tmp_path / ".journeystack" / "admin-token").exists()
 
 
 def test_serve_with_a_configured_token_does_not_print_it(tmp_path: Path) -> None:

@@ -19,7 +19,15 @@ from tests.control_plane import (
     make_case,
     packages_json,
 )
-from tests.support import BASE, CLIENT_SECRET, app_in_thread, running_server, token_body
+from tests.support import (
+    BASE,
+    CLIENT_SECRET,
+    SFMC_ERROR_DOC,
+    app_in_thread,
+    migrated_sqlite_url,
+    running_server,
+    token_body,
+)
 
 
 def test_a_call_is_recorded_with_its_answer(cp: ControlCase) -> None:
@@ -110,7 +118,7 @@ def test_clearing_the_journal(cp: ControlCase) -> None:
 @pytest.fixture
 def small(tmp_path: Path) -> Iterator[ControlCase]:
     """An app whose journal keeps 3 calls and 200 bytes of each body."""
-    url = f"sqlite:///{tmp_path / 'journeystack.db'}"
+    url = migrated_sqlite_url(tmp_path / "journeystack.db")
     settings = load_settings(database_url=url, access_log=False, packages=packages_json(), admin_token=ADMIN_TOKEN,
                              journal_size=3, journal_body_bytes=200)  # fmt: skip
     with app_in_thread(create_app(settings)) as base_url, httpx.Client(base_url=base_url) as client:
@@ -142,7 +150,7 @@ def test_large_bodies_are_cut_and_still_masked(small: ControlCase) -> None:
 
 @pytest.fixture(params=["inprocess", "server"])
 def journal_off(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ControlCase]:
-    url = f"sqlite:///{tmp_path / 'journeystack.db'}"
+    url = migrated_sqlite_url(tmp_path / "journeystack.db")
     if request.param == "inprocess":
         settings = load_settings(database_url=url, access_log=False, packages=packages_json(),
                                  admin_token=ADMIN_TOKEN, journal=False)  # fmt: skip
@@ -164,3 +172,43 @@ def test_a_journal_switched_off_records_nothing(journal_off: ControlCase) -> Non
 
 def test_admin_helper_sends_the_token(cp: ControlCase) -> None:
     assert Admin(cp.api.client).get("/info").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({}, "no Authorization header"),
+        ({"Authorization": "Basic abc"}, "the Authorization header is not 'Bearer <access token>'"),
+        ({"Authorization": "Bearer"}, "the Authorization header is not 'Bearer <access token>'"),
+        ({"Authorization": "Bearer not-a-token"}, "unknown access token: not issued by this server's store"),
+    ],
+)
+def test_a_401_names_its_reason_in_the_journal_and_the_body_stays_sfmc(
+    cp: ControlCase, headers: dict[str, str], reason: str
+) -> None:
+    response = cp.api.client.get(BASE, headers=headers)
+    assert response.json() == {"message": "Not Authorized", "errorcode": 0, "documentation": SFMC_ERROR_DOC}
+    (entry,) = cp.admin.journal(limit=1)
+    assert (entry["status"], entry["reason"]) == (401, reason)
+
+
+def test_a_refused_token_request_names_its_reason_in_the_journal(cp: ControlCase) -> None:
+    refusals = [
+        ({"client_id": "nobody"}, "unknown client_id"),
+        ({"client_secret": "wrong"}, "wrong client_secret for client_id 'journeystack'"),
+        ({"account_id": 999}, "client_id 'journeystack' may not act for business unit 999"),
+    ]
+    for change, reason in refusals:
+        response = cp.api.client.post("/v2/token", json={**token_body(cp.api.mid), **change})
+        assert response.status_code == 401 and set(response.json()) == {
+            "error",
+            "error_description",
+            "error_uri",
+        }
+        (entry,) = cp.admin.journal(limit=1)
+        assert (entry["status"], entry["reason"]) == (401, reason)
+
+
+def test_an_answered_call_has_no_reason(cp: ControlCase) -> None:
+    cp.api.get(BASE)
+    assert cp.admin.journal(limit=1)[0]["reason"] is None

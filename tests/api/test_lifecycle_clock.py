@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from tests.support import (
     app_in_thread,
     assert_error,
     create_event,
+    migrated_sqlite_url,
     publish,
     publishable_journey,
     running_server,
@@ -43,7 +45,7 @@ class Frozen:
 def frozen() -> Iterator[Frozen]:
     clock = FrozenClock()
     with tempfile.TemporaryDirectory() as directory:
-        url = f"sqlite:///{directory}/js.db"
+        url = migrated_sqlite_url(Path(directory) / "js.db")
         settings = load_settings(
             database_url=url, access_log=False, operation_delay_seconds=5, worker_poll_seconds=0.02
         )
@@ -131,7 +133,7 @@ def test_a_publish_started_on_one_process_is_polled_to_completion_on_another(tmp
 
 
 def test_strict_scopes(tmp_path: Any) -> None:
-    url = f"sqlite:///{tmp_path / 'scopes.db'}"
+    url = migrated_sqlite_url(tmp_path / "scopes.db")
     settings = load_settings(
         database_url=url, access_log=False, strict_scopes=True, operation_delay_seconds=0
     )
@@ -154,7 +156,7 @@ def test_strict_scopes(tmp_path: Any) -> None:
 
 
 def test_default_scopes_follow_sfmc_journeys_read_everywhere(tmp_path: Any) -> None:
-    url = f"sqlite:///{tmp_path / 'loose.db'}"
+    url = migrated_sqlite_url(tmp_path / "loose.db")
     with (
         app_in_thread(create_app(load_settings(database_url=url, access_log=False))) as base,
         httpx.Client(base_url=base) as client,

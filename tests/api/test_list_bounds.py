@@ -8,13 +8,13 @@ import httpx
 
 from journeystack.api.app import create_app
 from journeystack.config import load_settings
-from tests.support import BASE, Api, app_in_thread, as_sent, assert_error, journey_body
+from tests.support import BASE, Api, app_in_thread, as_sent, assert_error, journey_body, migrated_sqlite_url
 
 MALFORMED = "Please validate that your request is properly formed."
 
 
 def test_a_page_over_the_response_limit_is_refused_naming_page_size(tmp_path: Path) -> None:
-    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'j.db'}", access_log=False,
+    settings = load_settings(database_url=migrated_sqlite_url(tmp_path / "j.db"), access_log=False,
                              max_response_bytes=100_000)  # fmt: skip
     with app_in_thread(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
         api = Api(client=client, mid=1000001, database_url="").authenticate()

@@ -17,7 +17,16 @@ from journeystack.domain import journey, lifecycle
 from journeystack.storage.sql.admin import SqlStateStore
 from journeystack.storage.sql.store import SqlStore
 from journeystack.storage.sql.tables import journeys
-from tests.support import BASE, Api, app_in_thread, assert_error, create_event, publish, publishable_journey
+from tests.support import (
+    BASE,
+    Api,
+    app_in_thread,
+    assert_error,
+    create_event,
+    migrated_sqlite_url,
+    publish,
+    publishable_journey,
+)
 
 EVENTS = "/interaction/v1/eventDefinitions"
 MALFORMED = "Please validate that your request is properly formed."
@@ -91,8 +100,7 @@ def test_a_snapshot_export_reads_one_state_of_every_table(tmp_path: Path) -> Non
     """A folder committed by another connection between the export's first and later table reads
     is not in the export: every table is read in one transaction."""
     path = tmp_path / "j.db"
-    store = SqlStore(f"sqlite:///{path}")
-    store.upgrade()
+    store = SqlStore(migrated_sqlite_url(path))
     written: list[bool] = []
 
     def write_between(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

@@ -15,7 +15,14 @@ from journeystack.domain.lifecycle import OperationKind
 from journeystack.services import events, journeys, lifecycle
 from journeystack.services.context import ServiceContext
 from journeystack.storage.sql.store import SqlStore
-from tests.support import BASE, Api, app_in_thread, publishable_journey, wait_for_operation
+from tests.support import (
+    BASE,
+    Api,
+    app_in_thread,
+    migrated_sqlite_url,
+    publishable_journey,
+    wait_for_operation,
+)
 
 MID = 1000001
 
@@ -25,12 +32,11 @@ def test_an_operation_claimed_by_a_dead_process_completes(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     url = (
-        f"sqlite:///{tmp_path / 'takeover.db'}"
+        migrated_sqlite_url(tmp_path / "takeover.db")
         if backend == "sqlite"
         else request.getfixturevalue("postgres_url")
     )
     store = SqlStore(url)
-    store.upgrade()
     ctx = ServiceContext(uow=store)
     body = publishable_journey("orphan")
     events.create_event_definition(

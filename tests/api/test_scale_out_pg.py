@@ -20,7 +20,7 @@ from journeystack.storage.sql.store import SqlStore
 from journeystack.storage.sql.tables import journeys
 from tests.pg import PostgresServer
 from tests.scaleout import EVENT_KEY, LOAD_MID, ServerProcess, prepare, servers
-from tests.support import BASE, Api, assert_error, publish, publishable_journey
+from tests.support import BASE, DRAFT_EXISTS_MESSAGE, Api, assert_error, publish, publishable_journey
 
 DRAFT_EXISTS = 30004
 
@@ -110,7 +110,7 @@ def test_creates_of_one_key_racing_in_two_processes_store_one_version(
             winners = [r for r in responses if r.status_code == 200]
             assert len(winners) == 1, [r.status_code for r in responses]
             for loser in (r for r in responses if r.status_code != 200):
-                assert_error(loser, 409, DRAFT_EXISTS, loser.json()["message"])
+                assert_error(loser, 409, DRAFT_EXISTS, DRAFT_EXISTS_MESSAGE)
             assert _stored_versions(url, key) == [1]
         # The same race for version 2, once version 1 is published.
         key = "race-version-two"

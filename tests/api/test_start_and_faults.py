@@ -14,7 +14,7 @@ import httpx
 from journeystack.api.app import create_app
 from journeystack.config import load_settings
 from tests.control_plane import ADMIN_TOKEN, PREFIX
-from tests.support import BASE, Api, app_in_thread, running_server
+from tests.support import BASE, Api, app_in_thread, migrated_sqlite_url, running_server
 
 
 def test_a_second_serve_on_a_busy_port_loads_no_seed_and_changes_nothing(tmp_path: Path) -> None:
@@ -39,7 +39,7 @@ def test_a_second_serve_on_a_busy_port_loads_no_seed_and_changes_nothing(tmp_pat
 
 def test_a_latency_rule_cannot_starve_the_admin(tmp_path: Path) -> None:
     settings = load_settings(
-        database_url=f"sqlite:///{tmp_path / 'j.db'}", access_log=False, admin_token=ADMIN_TOKEN
+        database_url=migrated_sqlite_url(tmp_path / "j.db"), access_log=False, admin_token=ADMIN_TOKEN
     )
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     with app_in_thread(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:

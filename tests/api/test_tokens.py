@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from journeystack.api.app import create_app
 from journeystack.config import load_settings
 from journeystack.domain.clock import FrozenClock
-from tests.support import BASE, Api, app_in_thread, assert_error, token_body
+from tests.support import BASE, Api, app_in_thread, assert_error, migrated_sqlite_url, token_body
 
 NOT_AUTHORIZED = "Not Authorized"
 DOC = "https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm"
@@ -132,7 +133,7 @@ def frozen() -> Iterator[tuple[httpx.Client, FrozenClock]]:
     clock = FrozenClock()
     with tempfile.TemporaryDirectory() as directory:
         settings = load_settings(
-            database_url=f"sqlite:///{directory}/js.db",
+            database_url=migrated_sqlite_url(Path(directory) / "js.db"),
             access_log=False,
             packages='[{"client_id": "journeystack", "client_secret": "journeystack", "mids": [1, 2]}]',
         )
@@ -149,3 +150,34 @@ def test_tokens_expire_after_twenty_minutes(frozen: tuple[httpx.Client, FrozenCl
     assert client.get(BASE, headers=headers).status_code == 200
     clock.advance(1)
     assert_error(client.get(BASE, headers=headers), 401, 0, NOT_AUTHORIZED)
+
+
+def test_every_401_names_its_reason_in_the_server_log(
+    frozen: tuple[httpx.Client, FrozenClock], caplog: pytest.LogCaptureFixture
+) -> None:
+    client, clock = frozen
+    token = client.post("/v2/token", json=token_body(1)).json()["access_token"]
+    clock.advance(20 * 60 * 1000)
+    caplog.set_level("INFO", logger="journeystack.api")
+    calls = [
+        ({}, "no Authorization header"),
+        ({"Authorization": "Token abc"}, "the Authorization header is not 'Bearer <access token>'"),
+        ({"Authorization": "Bearer nope"}, "unknown access token: not issued by this server's store"),
+        ({"Authorization": f"Bearer {token}"}, "access token expired at 2023-11-14T22:33:20Z"),
+    ]
+    for headers, reason in calls:
+        response = client.get(BASE, headers={**headers, "X-Request-Id": "why-401"})
+        assert_error(response, 401, 0, NOT_AUTHORIZED)
+        logged = caplog.records[-1]
+        assert (logged.name, logged.levelname, logged.getMessage()) == (
+            "journeystack.api",
+            "INFO",
+            f"401 GET {BASE}: {reason}",
+        )
+        assert logged.request_id == "why-401"  # type: ignore[attr-defined]
+    refused = client.post("/v2/token", json=token_body(3))
+    assert refused.status_code == 401
+    assert caplog.records[-1].getMessage() == (
+        "401 POST /v2/token: client_id 'journeystack' may not act for business unit 3"
+    )
+    assert token not in caplog.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -27,6 +28,7 @@ from journeystack.errors import (
 from journeystack.services import journeys
 from journeystack.services.context import ServiceContext
 from journeystack.storage.sql.store import SqlStore
+from tests.support import migrated_sqlite_url
 
 MID = 1
 KEYS = st.sampled_from(["a", "b", "c"])
@@ -53,8 +55,7 @@ class JourneyMachine(RuleBasedStateMachine):
     @initialize()
     def start(self) -> None:
         self.directory = tempfile.TemporaryDirectory()
-        self.store = SqlStore(f"sqlite:///{self.directory.name}/sm.db")
-        self.store.upgrade()
+        self.store = SqlStore(migrated_sqlite_url(Path(self.directory.name) / "sm.db"))
         self.clock = FrozenClock()
         self.ctx = ServiceContext(uow=self.store, clock=self.clock, ids=SeededIds(7))
         self.model: dict[str, ModelJourney] = {}

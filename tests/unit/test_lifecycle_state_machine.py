@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, settings
@@ -29,6 +30,7 @@ from journeystack.errors import (
 from journeystack.services import events, journeys, lifecycle
 from journeystack.services.context import ServiceContext
 from journeystack.storage.sql.store import SqlStore
+from tests.support import migrated_sqlite_url
 
 MID = 1
 KEYS = st.sampled_from(["a", "b"])
@@ -76,8 +78,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     @initialize()
     def start(self) -> None:
         self.directory = tempfile.TemporaryDirectory()
-        self.store = SqlStore(f"sqlite:///{self.directory.name}/lc.db")
-        self.store.upgrade()
+        self.store = SqlStore(migrated_sqlite_url(Path(self.directory.name) / "lc.db"))
         self.clock = FrozenClock()
         self.ctx = ServiceContext(uow=self.store, clock=self.clock, ids=SeededIds(11))
         events.create_event_definition(

@@ -183,6 +183,7 @@ def test_every_error_the_table_renders_is_the_envelope_the_document_describes(
         e.NotAuthenticated: "NotAuthorized",
         e.AdminNotAuthenticated: "AdminTokenRequired",
         e.PayloadTooLarge: "PayloadTooLarge",
+        e.UnsupportedMediaType: "UnsupportedMediaType",
         e.MethodNotAllowed: "InvalidOperation",
     }
     if type(error) in shared:
@@ -204,3 +205,32 @@ def test_required_query_parameters_are_the_ones_handlers_refuse_to_go_without(
     assert version["required"] is True and version["schema"]["maximum"] == 2**31 - 1
     pause = document["paths"]["/interaction/v1/interactions/pause/{id}"]["post"]
     assert not any(p["required"] for p in pause["parameters"] if p["in"] == "query")
+
+
+def test_the_root_is_described(built: tuple[list[Route], Any]) -> None:
+    _routes, document = built
+    operation = document["paths"]["/"]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    root = {
+        "name": "journeystack",
+        "version": "0.1.0",
+        "links": {"openapi": "/openapi.json", "discovery": "/interaction/v1/rest", "console": "/console/"},
+    }
+    assert _valid(document, schema, root)
+    assert not _valid(document, schema, {**root, "extra": 1})
+    assert "security" not in operation
+
+
+def test_every_route_taking_a_json_body_describes_the_415(built: tuple[list[Route], Any]) -> None:
+    routes, document = built
+    takers = [r for r in routes if r.refuses_other_media_types()]
+    assert {"postInteraction", "updateInteraction"} <= {r.operation_id for r in takers}
+    assert "getToken" not in {r.operation_id for r in takers}  # OAuth: it reads its body itself
+    for route in routes:
+        responses = _operation(document, route)["responses"]
+        assert ("415" in responses) == (route in takers), route.operation_id
+    answer = render_error(e.UnsupportedMediaType())
+    schema = _operation(document, takers[0])["responses"]["415"]
+    schema = document["components"]["responses"][schema["$ref"].rsplit("/", 1)[-1]]
+    assert answer.status == 415
+    assert _valid(document, schema["content"]["application/json"]["schema"], orjson.loads(answer.body or b""))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, settings
@@ -21,6 +22,7 @@ from journeystack.services import events, journeys, lifecycle, runtime
 from journeystack.services.context import ServiceContext
 from journeystack.services.engine import Engine, EngineSettings
 from journeystack.storage.sql.store import SqlStore
+from tests.support import migrated_sqlite_url
 
 MID = 1
 KEY = "journey"
@@ -66,8 +68,7 @@ class RuntimeMachine(RuleBasedStateMachine):
     @initialize()
     def start(self) -> None:
         self.directory = tempfile.TemporaryDirectory()
-        self.store = SqlStore(f"sqlite:///{self.directory.name}/rt.db")
-        self.store.upgrade()
+        self.store = SqlStore(migrated_sqlite_url(Path(self.directory.name) / "rt.db"))
         self.ctx = ServiceContext(uow=self.store, clock=FrozenClock(), ids=SeededIds(7))
         self.engine = Engine(self.ctx, EngineSettings())
         self.engine.set_clock(ClockState(frozen=True, now_ms=START))

@@ -31,3 +31,17 @@ def test_settings_survive_the_trip_through_the_environment(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     assert load_settings() == original
+
+
+def test_a_configuration_error_names_the_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.control_plane import run_cli
+
+    monkeypatch.setenv("JOURNEYSTACK_TOKEN_LIFETIME_SECONDS", "30")
+    monkeypatch.setenv("JOURNEYSTACK_PACKAGES", '[{"client_id": "a", "client_secret": "hush", "mids": []}]')
+    status, _, err = run_cli("db", "upgrade")
+    assert status == 2
+    assert err == (
+        "journeystack: invalid configuration:\n"
+        "  JOURNEYSTACK_PACKAGES ([0].mids): List should have at least 1 item after validation, not 0\n"
+        "  JOURNEYSTACK_TOKEN_LIFETIME_SECONDS: Input should be greater than or equal to 60 (got '30')\n"
+    )

@@ -43,7 +43,14 @@ from journeystack.storage.sql.store import SqlStore
 
 from .control import ControlPlane
 from .errors import render_error, render_internal_error
-from .http import ApiRequest, ApiResponse, json_response, normalise_query, reject_nul
+from .http import (
+    ApiRequest,
+    ApiResponse,
+    json_response,
+    normalise_query,
+    reject_nul,
+    reject_other_media_types,
+)
 from .openapi import build_openapi
 from .routes import (
     dependencies,
@@ -92,6 +99,7 @@ class JourneystackApi:
             *messaging.routes(state),
         ]
         route_list.append(discovery.route(route_list))
+        route_list.append(discovery.root())
         route_list = [self.control.with_faults(r) for r in route_list] + self.control.routes()
         self.openapi = build_openapi(route_list)
         route_list.append(
@@ -149,6 +157,9 @@ class JourneystackApi:
             response = render_error(error)
         response.headers["X-Request-Id"] = request_id
         await _send(send, response)
+        if response.reason is not None:
+            log.info("%d %s %s: %s", response.status, scope["method"], path.split("?", 1)[0], response.reason,
+                     extra={"request_id": request_id})  # fmt: skip
         self.control.record(method=scope["method"], path=path, query=scope.get("query_string", b""),
                             headers=headers, request=request, response=response, request_id=request_id,
                             started=started)  # fmt: skip
@@ -200,6 +211,8 @@ class JourneystackApi:
                 needed = route.scopes + (route.strict_scopes if self.settings.strict_scopes else ())
                 if any(scope not in request.grant.scopes for scope in needed):
                     raise e.InsufficientPrivileges()
+            if route.refuses_other_media_types():
+                reject_other_media_types(request)
             reject_nul(request, reads_query=bool(route.query))
             return route.handler(request)
         except e.JourneystackError as error:
@@ -209,11 +222,15 @@ class JourneystackApi:
             return render_internal_error()
 
 
-def _bearer(header: str | None) -> str | None:
+def _bearer(header: str | None) -> str:
+    """The access token of an `Authorization: Bearer <token>` header. Raises NotAuthenticated,
+    its reason naming what is wrong with the header (never echoing it: it may hold a secret)."""
     if not header:
-        return None
+        raise e.NotAuthenticated(reason="no Authorization header")
     scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
+    if scheme.lower() != "bearer" or not token.strip():
+        raise e.NotAuthenticated(reason="the Authorization header is not 'Bearer <access token>'")
+    return token.strip()
 
 
 # A Host header as RFC 3986 allows it: a name or IPv4 address, or a bracketed IPv6 address, and

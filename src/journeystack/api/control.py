@@ -65,7 +65,8 @@ class ControlPlane:
         if scheme.lower() == "bearer":
             candidates.append(credential.strip())
         if not any(c and hmac.compare_digest(c.encode("utf-8"), expected) for c in candidates):
-            raise e.AdminNotAuthenticated()
+            given = any(candidates)
+            raise e.AdminNotAuthenticated(reason="wrong admin token" if given else "no admin token")
 
     def owns(self, route: Route) -> bool:
         """Whether a route is the control plane's own (never faulted)."""

@@ -40,6 +40,7 @@ STATUS: list[tuple[type[e.JourneystackError], int]] = [
     (e.EventDefinitionInUse, 409),
     (e.FolderError, 400),  # folder requests outside SOAP (SOAP reports them per result)
     (e.PayloadTooLarge, 413),
+    (e.UnsupportedMediaType, 415),
     # The control plane (/_journeystack/); other InjectedFaults answer the status their rule chose.
     (e.AdminNotAuthenticated, 401),
     (e.FaultRuleNotFound, 404),
@@ -65,9 +66,11 @@ def render_error(error: e.JourneystackError) -> ApiResponse:
     if status == 304:
         return ApiResponse(status=304)  # HTTP forbids a body on 304 (docs/differences.md)
     if isinstance(error, e.OAuthError):
-        return json_response(
+        response = json_response(
             {"error": error.oauth_error, "error_description": error.message, "error_uri": OAUTH_DOC}, status
         )
+        response.reason = error.reason
+        return response
     sfmc_doc = e.NotAuthenticated | e.RouteNotFound | e.RateLimitExceeded | e.ServiceUnavailable
     documentation = ERROR_HANDLING_DOC if isinstance(error, sfmc_doc) else ""
     body: dict[str, object] = {"message": error.message, "errorcode": error.code}
@@ -91,7 +94,9 @@ def render_error(error: e.JourneystackError) -> ApiResponse:
         headers["WWW-Authenticate"] = 'Bearer realm="journeystack-control-plane"'
     if isinstance(error, e.MethodNotAllowed):
         headers["Allow"] = ", ".join(error.allowed)
-    return json_response(body, status, headers)
+    response = json_response(body, status, headers)
+    response.reason = error.reason
+    return response
 
 
 def render_internal_error() -> ApiResponse:
@@ -152,6 +157,9 @@ INSUFFICIENT_PRIVILEGES_SCHEMA = error_schema(
     e.InsufficientPrivileges.code, e.InsufficientPrivileges.default_message, title="InsufficientPrivileges"
 )
 PAYLOAD_TOO_LARGE_SCHEMA = error_schema(e.PayloadTooLarge.code, title="PayloadTooLarge")
+UNSUPPORTED_MEDIA_TYPE_SCHEMA = error_schema(
+    e.UnsupportedMediaType.code, e.UnsupportedMediaType.default_message, title="UnsupportedMediaType"
+)
 METHOD_NOT_ALLOWED_SCHEMA = error_schema(
     e.MethodNotAllowed.code, e.MethodNotAllowed.default_message, title="InvalidOperation"
 )

@@ -11,7 +11,7 @@ import orjson
 
 from journeystack.domain.auth import Grant
 from journeystack.domain.queries import MAX_INTEGER
-from journeystack.errors import InvalidRequest, Problem
+from journeystack.errors import InvalidRequest, Problem, UnsupportedMediaType
 
 JSON = "application/json; charset=utf-8"
 
@@ -39,6 +39,8 @@ class ApiResponse:
     status: int
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Why a refusal happened, for the server log and the journal only (JourneystackError.reason).
+    reason: str | None = None
 
 
 def empty_response() -> ApiResponse:
@@ -121,6 +123,21 @@ def parse_json_object(body: bytes, *, max_depth: int) -> dict[str, Any]:
 # PostgreSQL text cannot hold U+0000, so no store accepts it, whatever the backend: the same
 # request gets the same answer on SQLite and on PostgreSQL (docs/scale-out.md).
 NUL_MESSAGE = "must not contain the NUL character (U+0000)."
+
+
+def reject_other_media_types(request: ApiRequest) -> None:
+    """Raises UnsupportedMediaType when a body comes with a Content-Type that is not JSON
+    (`application/json` or `*/*+json`, any parameters). A body without one is read as JSON, as
+    before: clients that omit the header have always been answered."""
+    if not request.body:
+        return
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if (
+        media
+        and media != "application/json"
+        and not (media.startswith("application/") and media.endswith("+json"))
+    ):
+        raise UnsupportedMediaType()
 
 
 def reject_nul(request: ApiRequest, *, reads_query: bool = True) -> None:

@@ -211,6 +211,7 @@ class _Call:
     duration_ms: float
     mid: int | None
     fault: str | None
+    reason: str | None
     request_headers: dict[str, str]
     request_body: bytes
     request_bytes: int
@@ -303,6 +304,7 @@ class Journal:
                     duration_ms=duration_ms,
                     mid=request.grant.mid if request is not None and request.grant is not None else None,
                     fault=response_headers.get(FAULT_HEADER),
+                    reason=response.reason,
                     request_headers=headers,
                     request_body=body[:keep],
                     request_bytes=len(body),
@@ -337,7 +339,7 @@ class Journal:
             self._calls.append(
                 _Call(
                     sequence=self._sequence, time_ms=time_ms, request_id="", method=method, path=path,
-                    query=b"", status=status or 0, duration_ms=duration_ms, mid=mid, fault=None,
+                    query=b"", status=status or 0, duration_ms=duration_ms, mid=mid, fault=None, reason=None,
                     request_headers=request_headers, request_body=shown_body[:keep],
                     request_bytes=len(shown_body), request_captured=None, response_headers=response_headers,
                     response_body=response_body[:keep], response_bytes=len(response_body),
@@ -384,6 +386,7 @@ class Journal:
             "durationMs": round(call.duration_ms, 2),
             "mid": call.mid,
             "fault": call.fault,
+            "reason": call.reason,
             "request": {
                 "headers": mask_headers(call.request_headers.items()),
                 "body": request_body,

@@ -21,6 +21,7 @@ from .errors import (
     METHOD_NOT_ALLOWED_SCHEMA,
     NOT_AUTHENTICATED_SCHEMA,
     PAYLOAD_TOO_LARGE_SCHEMA,
+    UNSUPPORTED_MEDIA_TYPE_SCHEMA,
 )
 from .routing import JSON, Answer, Route, Schema
 
@@ -142,6 +143,8 @@ def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
     if route.admin:
         responses["401"] = {"$ref": "#/components/responses/AdminTokenRequired"}
     responses["413"] = {"$ref": "#/components/responses/PayloadTooLarge"}
+    if route.refuses_other_media_types():
+        responses["415"] = {"$ref": "#/components/responses/UnsupportedMediaType"}
     operation: dict[str, Any] = {
         "operationId": route.operation_id,
         "summary": route.summary,
@@ -206,6 +209,12 @@ def _shared_responses(components: dict[str, Any]) -> dict[str, Any]:
             "the control plane.",
             "headers": {**_HEADERS, "WWW-Authenticate": _CHALLENGE},
             "content": _body(_schema_ref(ADMIN_NOT_AUTHENTICATED_SCHEMA, components)),
+        },
+        "UnsupportedMediaType": {
+            "description": "The body was sent with a Content-Type other than JSON (errorcode 415); a "
+            "body without a Content-Type is read as JSON.",
+            "headers": _HEADERS,
+            "content": _body(_schema_ref(UNSUPPORTED_MEDIA_TYPE_SCHEMA, components)),
         },
         "PayloadTooLarge": {
             "description": "The body is over JOURNEYSTACK_MAX_BODY_BYTES (errorcode 10000).",

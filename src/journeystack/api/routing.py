@@ -73,6 +73,16 @@ class Route:
     def segments(self) -> list[str]:
         return [s for s in self.template.split("/") if s]
 
+    def refuses_other_media_types(self) -> bool:
+        """Whether a body sent as anything but JSON is refused (415): the SFMC and control-plane
+        routes that read a JSON body. /v2/token (no token needed) reads its body itself and
+        answers in OAuth's terms."""
+        return (
+            self.request_schema is not None
+            and self.request_media_type == JSON
+            and (self.authenticated or self.admin)
+        )
+
     def query_schemas(self) -> dict[str, dict[str, Any]]:
         if isinstance(self.query, dict):
             return self.query
@@ -114,14 +124,16 @@ def _match(pattern: list[_Segment], actual: list[str]) -> dict[str, str] | None:
 class Router:
     def __init__(self, routes: list[Route]) -> None:
         self.routes = routes
-        # Candidates by (segment count, first segment): every route's first segment is literal,
-        # so a request is compared only with the few routes that could match it, in table order.
+        # Candidates by (segment count, first segment): every route's first segment is literal
+        # (the root, `/`, has none), so a request is compared only with the few routes that
+        # could match it, in table order.
         self._candidates: dict[tuple[int, str], list[tuple[Route, list[_Segment]]]] = {}
         for route in routes:
             pattern = [_compile(segment) for segment in route.segments()]
-            if not pattern or pattern[0][0] != _LITERAL:
+            if pattern and pattern[0][0] != _LITERAL:
                 raise ValueError(f"a route's first segment must be literal: {route.template}")
-            self._candidates.setdefault((len(pattern), pattern[0][1]), []).append((route, pattern))
+            first = pattern[0][1] if pattern else ""
+            self._candidates.setdefault((len(pattern), first), []).append((route, pattern))
 
     def match(self, method: str, raw_path: str) -> tuple[Route, dict[str, str]]:
         """The route for a request and its path parameters. Raises RouteNotFound, MethodNotAllowed."""

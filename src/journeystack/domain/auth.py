@@ -107,15 +107,17 @@ def grant_for(
     """
     if grant_type != "client_credentials":
         raise UnsupportedGrantType()
-    if package is None or not isinstance(client_secret, str):
-        raise InvalidClient()
-    if not _constant_time_equal(package.client_secret, client_secret):
-        raise InvalidClient()
+    if package is None:
+        raise InvalidClient(reason="unknown client_id")
+    if not isinstance(client_secret, str) or not _constant_time_equal(package.client_secret, client_secret):
+        raise InvalidClient(reason=f"wrong client_secret for client_id {package.client_id!r}")
     mid = parse_account_id(account_id)
     if mid is None:
         mid = package.mids[0]
     if mid not in package.mids:
-        raise UnauthorizedClient()
+        raise UnauthorizedClient(
+            reason=f"client_id {package.client_id!r} may not act for business unit {mid}"
+        )
     scopes = package.scopes
     # SFMC: omitted scope -> every scope of the package; a list -> only those the package has.
     if isinstance(scope, str):

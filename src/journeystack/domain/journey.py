@@ -29,6 +29,8 @@ from .runtime.plan import activity_id
 from .runtime.records import JourneyStats
 from .spec import bounded, check_structure, event_reference
 from .spec.schemas import activity_schema
+from .spec.structure import DEFINITION_TYPES as DEFINITION_TYPES
+from .spec.structure import ENTRY_MODES as ENTRY_MODES
 
 
 class Status(StrEnum):
@@ -42,8 +44,6 @@ class Status(StrEnum):
 
 
 WORKFLOW_API_VERSIONS = (0.5, 1.0)
-ENTRY_MODES = ("NotSet", "MultipleEntries", "OnceAndDone", "SingleEntryAcrossAllVersions")
-DEFINITION_TYPES = ("Multistep", "Quicksend", "Transactional")
 
 
 def _spec_defaults() -> dict[str, Any]:

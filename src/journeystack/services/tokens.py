@@ -8,6 +8,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from journeystack.domain.auth import Grant, InstalledPackage, grant_for
 from journeystack.errors import NotAuthenticated
@@ -82,9 +83,10 @@ class TokenService:
         return IssuedToken(access_token=token, grant=grant, expires_in=self._expires_in)
 
     def verify(self, token: str | None) -> Grant:
-        """The grant behind a bearer token. Raises NotAuthenticated (missing, unknown, expired)."""
+        """The grant behind a bearer token. Raises NotAuthenticated (missing, unknown, expired),
+        its reason saying which."""
         if not token:
-            raise NotAuthenticated()
+            raise NotAuthenticated(reason="no access token")
         digest = _hash(token)
         with self._lock:
             grant = self._cache.get(digest)
@@ -92,13 +94,16 @@ class TokenService:
             with self._ctx.uow() as uow:
                 grant = uow.tokens.get(digest)
             if grant is None:
-                raise NotAuthenticated()
+                raise NotAuthenticated(reason="unknown access token: not issued by this server's store")
             with self._lock:
                 self._cache[digest] = grant
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         if grant.expires_at_ms <= self._ctx.clock.now_ms():
-            raise NotAuthenticated()
+            expired = datetime.fromtimestamp(grant.expires_at_ms / 1000, tz=UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
+            raise NotAuthenticated(reason=f"access token expired at {expired}")
         return grant
 
     def forget_cached(self) -> None:

@@ -5,11 +5,15 @@ SFMC's documented document ("GET /interaction/v1/rest") lists its methods by nam
 or parameter descriptions). journeystack answers that document as SFMC publishes it, the methods it
 does not implement included, then every other /interaction/v1 route it implements (pause, resume,
 audit, validate, contact exit, journey history, ...) in the same form under its operation id.
+
+GET / points a person or a client at it, the OpenAPI document and the console.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
+
+from journeystack import __version__
 
 from ..http import ApiRequest, ApiResponse, json_response
 from ..routing import Route
@@ -140,3 +144,34 @@ def route(routes: list[Route]) -> Route:
                 authenticated=False, scopes=(), tag="meta", response_schema=DISCOVERY_SCHEMA)  # fmt: skip
     document.update(discovery_document([*routes, own]))
     return own
+
+
+ROOT_LINKS = {"openapi": "/openapi.json", "discovery": "/interaction/v1/rest", "console": "/console/"}
+ROOT_SCHEMA: dict[str, Any] = {
+    "title": "Root",
+    "type": "object",
+    "required": ["name", "version", "links"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"const": "journeystack"},
+        "version": {"type": "string"},
+        "links": {
+            "type": "object",
+            "description": "Paths on this server: the OpenAPI document, the discovery document, the console.",
+            "required": list(ROOT_LINKS),
+            "additionalProperties": False,
+            "properties": {name: {"const": path} for name, path in ROOT_LINKS.items()},
+        },
+    },
+}
+
+
+def root() -> Route:
+    """GET /: where to go from here (no token needed)."""
+    body = {"name": "journeystack", "version": __version__, "links": ROOT_LINKS}
+
+    def answer(_request: ApiRequest) -> ApiResponse:
+        return json_response(body)
+
+    return Route("GET", "/", answer, "root", "Where to go from here: the OpenAPI document, discovery, the console.",
+                 authenticated=False, scopes=(), tag="meta", response_schema=ROOT_SCHEMA)  # fmt: skip

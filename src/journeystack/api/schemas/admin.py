@@ -265,6 +265,12 @@ JOURNAL_SCHEMA: dict[str, Any] = {
                         "durationMs": {"type": "number", "minimum": 0},
                         "mid": {"type": ["integer", "null"]},
                         "fault": {"type": ["string", "null"]},
+                        "reason": {
+                            "type": ["string", "null"],
+                            "description": "Why journeystack refused the call where SFMC's body does not "
+                            "say (every 401: no header, not Bearer, unknown or expired token, wrong "
+                            "client or business unit); null otherwise.",
+                        },
                         "request": _CALL_SIDE,
                         "response": _CALL_SIDE,
                     },

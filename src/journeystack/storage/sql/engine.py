@@ -63,10 +63,6 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def is_postgresql(url: str) -> bool:
-    return make_url(url).get_backend_name() == "postgresql"
-
-
 def build_engine(url: str, *, pool_size: int = 8, max_overflow: int | None = None) -> Engine:
     """An engine for `url` holding up to `pool_size` (+ `max_overflow`, default the same again)
     connections; for a SQLite file, its directory is created and WAL is switched on."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import Iterator
@@ -176,15 +177,18 @@ class SqlStore:
     def upgrade(self) -> None:
         """Apply every pending migration. Safe to call from processes starting together: on
         PostgreSQL they take turns under an advisory lock (migrations/env.py); SQLite has one writer."""
+        # A store already at head (a restart, a copied template) is left alone: Alembic's upgrade
+        # would load every migration script again only to find nothing to do.
+        if not self.pending_migrations():
+            return
         # Alembic keeps its migration context in module globals: one upgrade per process at a time.
         with _UPGRADE_LOCK:
             command.upgrade(self._alembic_config(), "head")
 
     def pending_migrations(self) -> bool:
-        script = ScriptDirectory.from_config(self._alembic_config())
         with self.engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_heads()
-        return set(current) != set(script.get_heads())
+        return set(current) != _script_heads()
 
     def start_checkpoints(self, every_seconds: float = 1.0) -> None:
         """On a SQLite file, checkpoint the WAL from a thread every `every_seconds` (PASSIVE: it
@@ -211,6 +215,14 @@ class SqlStore:
             thread.join(timeout=10)
             self._checkpoints = None
         self.engine.dispose()
+
+
+@functools.cache
+def _script_heads() -> frozenset[str]:
+    """The head revisions of the migration scripts, read once per process: they ship with it."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
 
 
 def _checkpoint_every(engine: Engine, seconds: float, stop: threading.Event) -> None:
