@@ -84,7 +84,10 @@ def build_engine(url: str, *, pool_size: int = 8, max_overflow: int | None = Non
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_size=pool_size, max_overflow=overflow)
+    # Last in, first out: a thread gets back the connection it just used, whose page cache is
+    # still warm. Taken in turn, each would find its cache emptied by the others' commits and
+    # read its pages again (pread: 11% of POST /events, docs/benchmarks.md, Runtime).
+    engine = create_engine(url, pool_size=pool_size, max_overflow=overflow, pool_use_lifo=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
