@@ -169,7 +169,7 @@ def markdown(run: Run) -> str:
                 deep = first
             lines.append(
                 f"| {name} | {size:,} | {deep.page} | {_cell(first.result)} | {_cell(deep.result)} | "
-                f"{deep.result.rps / first.result.rps:.2f} |"
+                f"{_share(deep.result.rps, first.result.rps)} |"
             )
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
@@ -183,6 +183,12 @@ def markdown(run: Run) -> str:
     lines += ["", f"Seeding and shaping: {', '.join(f'{int(s):,} in {t} s' for s, t in run.seed_seconds.items())}. "
               f"Errors: {errors}."]  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _share(part: float, whole: float) -> str:
+    """part / whole, or why there is none: a cell with no answer in its window (every request of
+    it took longer than the window) has no rate to divide by."""
+    return f"{part / whole:.2f}" if whole > 0 else "no answer in the window"
 
 
 def _cell(r: Result) -> str:

@@ -1,7 +1,7 @@
 """The list filters SFMC documents: journeys' tag names, and every version in list order
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 from __future__ import annotations
