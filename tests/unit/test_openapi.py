@@ -134,7 +134,7 @@ def test_the_token_errors_are_described_exactly(
 def _instances() -> list[e.JourneystackError]:
     """One instance of each error the table maps (constructors that need arguments get some)."""
     made: list[e.JourneystackError] = []
-    for cls, _status in STATUS:
+    for cls in STATUS:
         if cls is e.MethodNotAllowed:
             made.append(e.MethodNotAllowed(["GET", "PUT"]))
         elif cls is e.PayloadTooLarge:

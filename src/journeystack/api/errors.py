@@ -14,48 +14,50 @@ ERROR_HANDLING_DOC = (
 )
 OAUTH_DOC = "https://developer.salesforce.com/docs"
 
-# Most specific class first: the first entry the error is an instance of wins.
-STATUS: list[tuple[type[e.JourneystackError], int]] = [
-    (e.NoChange, 304),
-    (e.PauseTargetMissing, 202),  # SFMC reports this validation failure in a 202 (docs/differences.md)
-    (e.TransactionalPublishFailed, 400),  # SFMC: 400 with errors[] (mcdev reads errors[0].errorCode)
-    (e.InvalidRequest, 400),
-    (e.StaleModifiedDate, 400),
-    (e.UnsupportedGrantType, 400),
-    (e.InvalidTokenRequest, 400),
-    (e.NotAuthenticated, 401),
-    (e.InvalidClient, 401),
-    (e.UnauthorizedClient, 401),
-    (e.InsufficientPrivileges, 403),
-    (e.NotFound, 404),
-    (e.EventDefinitionNotFound, 400),  # mcdev treats a 400 as "no such event" (docs/differences.md)
-    (e.RouteNotFound, 404),
-    (e.EmailDefinitionNotFound, 404),
-    (e.MethodNotAllowed, 400),  # SFMC: "Invalid Operation", 400 with errorcode 30001
-    (e.VersionNotEditable, 409),
-    (e.DraftVersionExists, 409),
-    (e.TransactionalHasNoVersions, 409),
-    (e.InvalidStateTransition, 409),
-    (e.EventDefinitionExists, 409),
-    (e.EventDefinitionInUse, 409),
-    (e.FolderError, 400),  # folder requests outside SOAP (SOAP reports them per result)
-    (e.PayloadTooLarge, 413),
-    (e.UnsupportedMediaType, 415),
+# Keyed by class: an error answers the status of the nearest class in its MRO that has a row
+# (tests/unit/test_errors_table.py checks that every error class reaches one).
+STATUS: dict[type[e.JourneystackError], int] = {
+    e.NoChange: 304,
+    e.PauseTargetMissing: 202,  # SFMC reports this validation failure in a 202 (docs/differences.md)
+    e.TransactionalPublishFailed: 400,  # SFMC: 400 with errors[] (mcdev reads errors[0].errorCode)
+    e.InvalidRequest: 400,
+    e.StaleModifiedDate: 400,
+    e.UnsupportedGrantType: 400,
+    e.InvalidTokenRequest: 400,
+    e.NotAuthenticated: 401,
+    e.InvalidClient: 401,
+    e.UnauthorizedClient: 401,
+    e.InsufficientPrivileges: 403,
+    e.NotFound: 404,
+    e.EventDefinitionNotFound: 400,  # mcdev treats a 400 as "no such event" (docs/differences.md)
+    e.RouteNotFound: 404,
+    e.EmailDefinitionNotFound: 404,
+    e.MethodNotAllowed: 400,  # SFMC: "Invalid Operation", 400 with errorcode 30001
+    e.VersionNotEditable: 409,
+    e.DraftVersionExists: 409,
+    e.TransactionalHasNoVersions: 409,
+    e.InvalidStateTransition: 409,
+    e.EventDefinitionExists: 409,
+    e.EventDefinitionInUse: 409,
+    e.FolderError: 400,  # folder requests outside SOAP (SOAP reports them per result)
+    e.PayloadTooLarge: 413,
+    e.UnsupportedMediaType: 415,
     # The control plane (/_journeystack/); other InjectedFaults answer the status their rule chose.
-    (e.AdminNotAuthenticated, 401),
-    (e.FaultRuleNotFound, 404),
-    (e.OutboxMessageNotFound, 404),
-    (e.StoreNotReady, 503),
-    (e.RateLimitExceeded, 429),
-    (e.ServiceUnavailable, 503),
-]
+    e.AdminNotAuthenticated: 401,
+    e.FaultRuleNotFound: 404,
+    e.OutboxMessageNotFound: 404,
+    e.StoreNotReady: 503,
+    e.RateLimitExceeded: 429,
+    e.ServiceUnavailable: 503,
+}
 
 INTERNAL_ERROR_MESSAGE = "There was a problem processing your request, please try again or contact support"
 
 
 def status_for(error: e.JourneystackError) -> int:
-    for cls, status in STATUS:
-        if isinstance(error, cls):
+    for cls in type(error).__mro__:
+        status = STATUS.get(cls)
+        if status is not None:
             return status
     return error.status if isinstance(error, e.InjectedFault) else 500
 
