@@ -81,14 +81,7 @@ def publish_checks(
     """(errors, warnings) a publish of `version` would meet now: the verdict publish and validate
     operations reach (services/verdict.py), without starting one."""
     with ctx.uow() as uow:
-
-        def exists(key: str | None, event_id: str | None) -> bool:
-            return (key is not None and uow.events.get(version.mid, key=key) is not None) or (
-                event_id is not None and uow.events.get(version.mid, event_id=event_id.lower()) is not None
-            )
-
-        policy = ctx.outbound.policy if ctx.outbound is not None else None
-        return verdict.publish_problems(version, exists, policy)
+        return verdict.stored_publish_problems(ctx, uow, version)
 
 
 class FlowCache:

@@ -172,16 +172,9 @@ def _check(
     the version is gone or no longer carries this operation."""
     with ctx.uow() as uow:
         target = uow.journeys.get(op.mid, op.version, journey_id=op.journey_id)
-
-        def exists(key: str | None, event_id: str | None) -> bool:
-            return (key is not None and uow.events.get(op.mid, key=key) is not None) or (
-                event_id is not None and uow.events.get(op.mid, event_id=event_id.lower()) is not None
-            )
-
         if target is None or target.operation_id != op.id or not allows(target.status, op.kind.value):
             return None
-        policy = ctx.outbound.policy if ctx.outbound is not None else None
-        errors, warnings = verdict.publish_problems(target, exists, policy)
+        errors, warnings = verdict.stored_publish_problems(ctx, uow, target)
     if ctx.outbound is not None and not errors:
         # On a journey otherwise fine, its custom activities' validate (and for a publish, then
         # publish) calls, made here outside any transaction.

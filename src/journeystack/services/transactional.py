@@ -76,14 +76,7 @@ def create(ctx: ServiceContext, mid: int, definition_id: str, *, user: str = SYS
     """
     with ctx.uow(write=True) as uow:
         target = _journey(uow, mid, definition_id, "create")
-
-        def exists(key: str | None, event_id: str | None) -> bool:
-            return (key is not None and uow.events.get(mid, key=key) is not None) or (
-                event_id is not None and uow.events.get(mid, event_id=event_id.lower()) is not None
-            )
-
-        policy = ctx.outbound.policy if ctx.outbound is not None else None
-        errors, _warnings = verdict.publish_problems(target, exists, policy)
+        errors, _warnings = verdict.stored_publish_problems(ctx, uow, target)
         if errors:
             limits = ctx.limits
             problems = bounded(errors, limits.reported_problems, limits.problem_message_bytes)

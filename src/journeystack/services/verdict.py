@@ -12,7 +12,9 @@ from journeystack.domain.runtime.calls import CallSpec, parse_call
 from journeystack.domain.runtime.plan import CALL_TYPES, activity_id
 from journeystack.domain.spec import EventDefinitionExists, SpecProblem, check_publishable
 from journeystack.domain.spec.problems import ERROR
+from journeystack.storage.ports import UnitOfWork
 
+from .context import ServiceContext
 from .population import runtime_problems
 
 # journeystack's own publish error, next to the other 1211xx codes: a custom activity's URL the
@@ -33,6 +35,21 @@ def publish_problems(
     if outbound is not None:
         errors += url_problems(outbound, version)
     return errors, warnings
+
+
+def stored_publish_problems(
+    ctx: ServiceContext, uow: UnitOfWork, version: JourneyVersion
+) -> tuple[list[SpecProblem], list[SpecProblem]]:
+    """`publish_problems` as a server decides it: against the business unit's stored event
+    definitions (read in `uow`) and this server's outbound policy."""
+
+    def exists(key: str | None, event_id: str | None) -> bool:
+        return (key is not None and uow.events.get(version.mid, key=key) is not None) or (
+            event_id is not None and uow.events.get(version.mid, event_id=event_id.lower()) is not None
+        )
+
+    policy = ctx.outbound.policy if ctx.outbound is not None else None
+    return publish_problems(version, exists, policy)
 
 
 def custom_activities(version: JourneyVersion) -> list[tuple[str, str, CallSpec]]:
